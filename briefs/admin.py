@@ -1,0 +1,90 @@
+from django.contrib import admin
+
+from briefs.models import ActionItem, ImpactEstimate, Incident, IncidentUpdate, ShareLink
+
+
+class ImpactEstimateInline(admin.TabularInline[ImpactEstimate, Incident]):
+    model = ImpactEstimate
+    extra = 0
+    fields = ["effective_at", "revenue_per_hour", "customers_affected", "confidence", "author"]
+    raw_id_fields = ["author"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin[Incident]):
+    list_display = [
+        "title",
+        "system",
+        "severity",
+        "status",
+        "operating_state",
+        "started_at",
+        "owner",
+    ]
+    list_filter = ["status", "severity", "operating_state"]
+    search_fields = ["title", "system", "description", "public_id", "owner__username"]
+    readonly_fields = ["public_id", "version", "created_at", "updated_at"]
+    raw_id_fields = ["owner"]
+    filter_horizontal = ["collaborators"]
+    date_hierarchy = "created_at"
+    inlines = [ImpactEstimateInline]
+
+
+@admin.register(ImpactEstimate)
+class ImpactEstimateAdmin(admin.ModelAdmin[ImpactEstimate]):
+    list_display = [
+        "incident",
+        "effective_at",
+        "revenue_per_hour",
+        "customers_affected",
+        "confidence",
+    ]
+    list_filter = ["confidence"]
+    search_fields = ["incident__title", "basis", "other_impact"]
+    raw_id_fields = ["incident", "author"]
+
+
+@admin.register(IncidentUpdate)
+class IncidentUpdateAdmin(admin.ModelAdmin[IncidentUpdate]):
+    """Read-only: the timeline is append-only everywhere, the admin included."""
+
+    list_display = [
+        "incident",
+        "sequence",
+        "posted_at",
+        "author",
+        "operating_state",
+        "next_update_due",
+    ]
+    list_filter = ["operating_state"]
+    search_fields = ["incident__title", "what_changed", "next_steps"]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin[ShareLink]):
+    list_display = [
+        "label",
+        "incident",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "view_count",
+    ]
+    search_fields = ["label", "incident__title"]
+    readonly_fields = ["token_hash", "last_viewed_at", "view_count", "seen_sequence"]
+    raw_id_fields = ["incident", "created_by"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin[ActionItem]):
+    list_display = ["description", "incident", "kind", "owner", "owner_name", "due_on", "done_at"]
+    list_filter = ["kind"]
+    search_fields = ["description", "owner_name", "incident__title"]
+    raw_id_fields = ["incident", "owner"]

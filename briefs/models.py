@@ -1,0 +1,568 @@
+"""The escalation: an incident, its impact estimates, its timeline, its share links and actions."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+# Ceilings that no real incident reaches: they keep typos (an extra six zeros) and
+# overflow out of the database. Forms use the same numbers.
+MAX_REVENUE_PER_HOUR = Decimal("1000000000000")  # 10^12 per hour
+MAX_CUSTOMERS = 10_000_000_000
+MAX_DURATION_HOURS = 24 * 365
+MIN_CADENCE_MINUTES = 5
+MAX_CADENCE_MINUTES = 24 * 60
+
+# Text limits, shared by the database columns, their check constraints and the forms.
+TITLE_LENGTH = 200
+SENTENCE_LENGTH = 300
+NOTE_LENGTH = 1000
+NARRATIVE_LENGTH = 2000
+
+CENT = Decimal("0.01")
+SECONDS_PER_HOUR = Decimal(3600)
+
+
+def _max_lengths(prefix: str, **limits: int) -> list[models.CheckConstraint]:
+    """One named check per text column, because SQLite ignores varchar lengths."""
+    return [
+        models.CheckConstraint(
+            condition=LessThanOrEqual(Length(field), limit), name=f"{prefix}_{field}_length"
+        )
+        for field, limit in limits.items()
+    ]
+
+
+def _choices_check(
+    prefix: str, field: str, choices: type[models.TextChoices]
+) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}), name=f"{prefix}_{field}_valid"
+    )
+
+
+class Severity(models.TextChoices):
+    SEV1 = "SEV1", "SEV1: critical"
+    SEV2 = "SEV2", "SEV2: major"
+    SEV3 = "SEV3", "SEV3: moderate"
+    SEV4 = "SEV4", "SEV4: minor"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ESCALATED = "escalated", "Escalated"
+    MITIGATING = "mitigating", "Mitigating"
+    MONITORING = "monitoring", "Monitoring"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class OperatingState(models.TextChoices):
+    UNKNOWN = "", "Not yet answered"
+    FULL_OUTAGE = "full_outage", "Full outage"
+    DEGRADED = "degraded", "Degraded performance"
+    LIMITED = "limited", "Limited functionality"
+    RESTORED = "restored", "Restored"
+
+
+class Confidence(models.TextChoices):
+    UNKNOWN = "", "Not yet answered"
+    SUSPECTED = "suspected", "Suspected"
+    LIKELY = "likely", "Likely"
+    CONFIRMED = "confirmed", "Confirmed"
+
+
+class EstimateConfidence(models.TextChoices):
+    LOW = "low", "Low: a rough order of magnitude"
+    MEDIUM = "medium", "Medium: based on partial data"
+    HIGH = "high", "High: measured"
+
+
+class Currency(models.TextChoices):
+    USD = "USD", "USD ($)"
+    EUR = "EUR", "EUR (€)"
+    GBP = "GBP", "GBP (£)"
+    JPY = "JPY", "JPY (¥)"
+    CHF = "CHF", "CHF"
+    CAD = "CAD", "CAD (C$)"
+    AUD = "AUD", "AUD (A$)"
+    SEK = "SEK", "SEK (kr)"
+    INR = "INR", "INR (₹)"
+    BRL = "BRL", "BRL (R$)"
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "C$", "AUD": "A$"}
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """$48,000 or CHF 1,200: whole units, because cents are noise at CEO level."""
+    whole = f"{amount.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{whole}" if symbol else f"{currency} {whole}"
+
+
+class ActionKind(models.TextChoices):
+    CORRECTIVE = "corrective", "Corrective"
+    PREVENTIVE = "preventive", "Preventive"
+    MONITORING = "monitoring", "Monitoring"
+    COMMUNICATION = "communication", "Communication"
+    RCA = "rca", "Root-cause analysis"
+
+
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> IncidentQuerySet:
+        """The incidents a user owns or collaborates on: the only ones they may see or change."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(owner=user) | Q(collaborators=user)).distinct()
+
+
+@dataclass(frozen=True)
+class CostRange:
+    low: Decimal
+    high: Decimal
+
+
+class Incident(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=TITLE_LENGTH)
+    system = models.CharField("affected system or service", max_length=TITLE_LENGTH, blank=True)
+    description = models.CharField(
+        "what happened, in one plain sentence", max_length=SENTENCE_LENGTH, blank=True
+    )
+    severity = models.CharField(max_length=4, choices=Severity, default=Severity.SEV1)
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
+    operating_state = models.CharField(
+        max_length=12, choices=OperatingState, default=OperatingState.UNKNOWN, blank=True
+    )
+
+    started_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=Currency, default=Currency.USD)
+
+    # The framework's narrative, in the order the CEO meeting script uses it.
+    root_cause = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
+    root_cause_confidence = models.CharField(
+        max_length=10, choices=Confidence, default=Confidence.UNKNOWN, blank=True
+    )
+    mitigation = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
+    eta_earliest = models.DateTimeField(null=True, blank=True)
+    eta_latest = models.DateTimeField(null=True, blank=True)
+    dependencies = models.CharField(
+        "dependencies and uncertainties", max_length=NARRATIVE_LENGTH, blank=True
+    )
+    recurrence_risk = models.CharField(
+        "risk of recurrence", max_length=NARRATIVE_LENGTH, blank=True
+    )
+    preventive_measures = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
+    monitoring_changes = models.CharField(
+        "monitoring and alerting changes", max_length=NARRATIVE_LENGTH, blank=True
+    )
+    resources_needed = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
+    decisions_needed = models.CharField(
+        "decisions asked of the CEO", max_length=NARRATIVE_LENGTH, blank=True
+    )
+    accountability = models.CharField(
+        "accountability statement", max_length=NOTE_LENGTH, blank=True
+    )
+    remediation_overseer = models.CharField(
+        "who personally oversees remediation", max_length=TITLE_LENGTH, blank=True
+    )
+
+    # The CEO-level assessment (the wizard's first step).
+    assess_revenue_per_hour = models.DecimalField(
+        "revenue at risk per hour", max_digits=15, decimal_places=2, null=True, blank=True
+    )
+    assess_customers = models.BigIntegerField("customers affected", null=True, blank=True)
+    assess_data_exposure = models.BooleanField(
+        "data loss, security or privacy exposure", default=False
+    )
+    assess_regulatory = models.BooleanField(
+        "regulatory, legal or contractual (SLA) breach", default=False
+    )
+    assess_public = models.BooleanField("public or media visibility", default=False)
+    assess_duration_hours = models.PositiveIntegerField(
+        "expected duration in hours", null=True, blank=True
+    )
+    assess_duration_unknown = models.BooleanField("duration unknown", default=False)
+    assess_beyond_authority = models.BooleanField(
+        "decisions or resources beyond the team's authority", default=False
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.CharField(
+        "reason for going against the recommendation", max_length=NOTE_LENGTH, blank=True
+    )
+
+    update_cadence_minutes = models.PositiveIntegerField("promised update cadence", default=60)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_incidents"
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_incidents"
+    )
+    # Optimistic locking: a save must name the version it was read at.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # the dashboard: a user's incidents newest first
+            models.Index(fields=["owner", "-created_at"], name="incident_owner_created"),
+        ]
+        constraints = [
+            _choices_check("incident", "severity", Severity),
+            _choices_check("incident", "status", Status),
+            _choices_check("incident", "operating_state", OperatingState),
+            _choices_check("incident", "root_cause_confidence", Confidence),
+            _choices_check("incident", "currency", Currency),
+            models.CheckConstraint(
+                condition=Q(detected_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(detected_at__gte=F("started_at")),
+                name="incident_detected_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(resolved_at__gte=F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(eta_earliest__isnull=True)
+                | Q(eta_latest__isnull=True)
+                | Q(eta_latest__gte=F("eta_earliest")),
+                name="incident_eta_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(assess_revenue_per_hour__isnull=True)
+                | Q(
+                    assess_revenue_per_hour__gte=0, assess_revenue_per_hour__lt=MAX_REVENUE_PER_HOUR
+                ),
+                name="incident_assess_revenue_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(assess_customers__isnull=True)
+                | Q(assess_customers__gte=0, assess_customers__lte=MAX_CUSTOMERS),
+                name="incident_assess_customers_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(assess_duration_hours__isnull=True)
+                | Q(assess_duration_hours__lte=MAX_DURATION_HOURS),
+                name="incident_assess_duration_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    update_cadence_minutes__gte=MIN_CADENCE_MINUTES,
+                    update_cadence_minutes__lte=MAX_CADENCE_MINUTES,
+                ),
+                name="incident_cadence_range",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="incident_version_positive"),
+            *_max_lengths(
+                "incident",
+                title=TITLE_LENGTH,
+                system=TITLE_LENGTH,
+                description=SENTENCE_LENGTH,
+                root_cause=NARRATIVE_LENGTH,
+                mitigation=NARRATIVE_LENGTH,
+                dependencies=NARRATIVE_LENGTH,
+                recurrence_risk=NARRATIVE_LENGTH,
+                preventive_measures=NARRATIVE_LENGTH,
+                monitoring_changes=NARRATIVE_LENGTH,
+                resources_needed=NARRATIVE_LENGTH,
+                decisions_needed=NARRATIVE_LENGTH,
+                accountability=NOTE_LENGTH,
+                remediation_overseer=TITLE_LENGTH,
+                override_reason=NOTE_LENGTH,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None and self.status not in {Status.RESOLVED, Status.CLOSED}
+
+    def end_or(self, now: datetime) -> datetime:
+        """Where the clock stops: the resolution time, or now while the incident is open."""
+        return self.resolved_at if self.resolved_at is not None else now
+
+    def elapsed(self, now: datetime | None = None) -> timedelta:
+        if self.started_at is None:
+            return timedelta(0)
+        now = now or timezone.now()
+        return max(self.end_or(now) - self.started_at, timedelta(0))
+
+    def estimates_in_order(self) -> list[ImpactEstimate]:
+        """The estimate history, oldest first; uses a prefetch when the caller made one."""
+        return sorted(self.estimates.all(), key=lambda e: (e.effective_at, e.pk or 0))
+
+    def current_estimate(self) -> ImpactEstimate | None:
+        estimates = self.estimates_in_order()
+        return estimates[-1] if estimates else None
+
+    def cost_between(
+        self, until: datetime, estimates: list[ImpactEstimate] | None = None
+    ) -> Decimal:
+        """Revenue at risk integrated from the start to `until` over the estimate history.
+
+        Each estimate applies from its `effective_at` until the next one takes over. The first
+        estimate applies from the start of the incident, because it describes the impact as it
+        was from the beginning; a later revision changes the rate only from when it was made.
+        """
+        if estimates is None:
+            estimates = self.estimates_in_order()
+        if self.started_at is None or not estimates:
+            return Decimal("0.00")
+        total = Decimal(0)
+        for index, estimate in enumerate(estimates):
+            begin = self.started_at if index == 0 else max(estimate.effective_at, self.started_at)
+            finish = estimates[index + 1].effective_at if index + 1 < len(estimates) else until
+            finish = min(finish, until)
+            if finish > begin:
+                seconds = Decimal((finish - begin).total_seconds())
+                total += estimate.revenue_per_hour * seconds / SECONDS_PER_HOUR
+        return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+    def cost_so_far(self, now: datetime | None = None) -> Decimal:
+        return self.cost_between(self.end_or(now or timezone.now()))
+
+    def projected_cost(self, now: datetime | None = None) -> CostRange | None:
+        """Total cost if the incident ends at the earliest and at the latest ETA."""
+        if self.resolved_at is not None:
+            total = self.cost_between(self.resolved_at)
+            return CostRange(total, total)
+        if self.eta_earliest is None or self.eta_latest is None:
+            return None
+        now = now or timezone.now()
+        estimates = self.estimates_in_order()
+        return CostRange(
+            low=self.cost_between(max(self.eta_earliest, now), estimates),
+            high=self.cost_between(max(self.eta_latest, now), estimates),
+        )
+
+    def latest_update(self) -> IncidentUpdate | None:
+        updates = list(self.updates.all())
+        return max(updates, key=lambda u: u.sequence) if updates else None
+
+    def next_update_due(self) -> datetime | None:
+        """When the CEO was promised the next update: the last update's promise, or one cadence
+        after escalation when nothing has been posted yet."""
+        if not self.is_open:
+            return None
+        latest = self.latest_update()
+        if latest is not None:
+            return latest.next_update_due
+        if self.escalated_at is None:
+            return None
+        return self.escalated_at + timedelta(minutes=self.update_cadence_minutes)
+
+    def overdue_by(self, now: datetime | None = None) -> timedelta | None:
+        """How late the promised update is, or None when it is not late (or none is due)."""
+        due = self.next_update_due()
+        now = now or timezone.now()
+        if due is None or now <= due:
+            return None
+        return now - due
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        return self.overdue_by(now) is not None
+
+    def money(self, amount: Decimal) -> str:
+        return format_money(amount, self.currency)
+
+
+class ImpactEstimate(models.Model):
+    """What the incident costs the business, as estimated at one moment. Revisions add rows."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="estimates")
+    effective_at = models.DateTimeField(default=timezone.now)
+    revenue_per_hour = models.DecimalField(
+        "revenue at risk per hour", max_digits=15, decimal_places=2
+    )
+    customers_affected = models.BigIntegerField()
+    sla_breach = models.BooleanField("SLA or contract breach", default=False)
+    regulatory = models.BooleanField("regulatory or legal exposure", default=False)
+    data_exposure = models.BooleanField("data loss, security or privacy exposure", default=False)
+    reputation = models.BooleanField("reputation or media risk", default=False)
+    other_impact = models.CharField("other business impact", max_length=NOTE_LENGTH, blank=True)
+    confidence = models.CharField(
+        max_length=6, choices=EstimateConfidence, default=EstimateConfidence.MEDIUM
+    )
+    basis = models.CharField("basis of the estimate", max_length=NOTE_LENGTH, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["effective_at", "pk"]
+        indexes = [
+            # cost so far: an incident's estimates in effect order
+            models.Index(fields=["incident", "effective_at"], name="estimate_incident_effective"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revenue_per_hour__gte=0, revenue_per_hour__lt=MAX_REVENUE_PER_HOUR),
+                name="estimate_revenue_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(customers_affected__gte=0, customers_affected__lte=MAX_CUSTOMERS),
+                name="estimate_customers_range",
+            ),
+            _choices_check("estimate", "confidence", EstimateConfidence),
+            *_max_lengths("estimate", other_impact=NOTE_LENGTH, basis=NOTE_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revenue_per_hour}/h, {self.customers_affected} customers"
+
+    def flags(self) -> list[str]:
+        names = [
+            ("sla_breach", "SLA or contract breach"),
+            ("regulatory", "Regulatory or legal exposure"),
+            ("data_exposure", "Data, security or privacy exposure"),
+            ("reputation", "Reputation or media risk"),
+        ]
+        return [label for field, label in names if getattr(self, field)]
+
+
+class IncidentUpdate(models.Model):
+    """One entry of the timeline. Append-only: a correction is a new entry pointing back."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    sequence = models.PositiveIntegerField()
+    posted_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    operating_state = models.CharField(max_length=12, choices=OperatingState, blank=True)
+    what_changed = models.CharField(max_length=NARRATIVE_LENGTH)
+    next_steps = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
+    eta_earliest = models.DateTimeField(null=True, blank=True)
+    eta_latest = models.DateTimeField(null=True, blank=True)
+    next_update_due = models.DateTimeField()
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    estimate = models.OneToOneField(
+        ImpactEstimate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="update",
+        help_text="The revised impact estimate posted with this update, if any.",
+    )
+
+    class Meta:
+        ordering = ["posted_at", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "sequence"], name="update_sequence_unique"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="update_sequence_positive"),
+            _choices_check("update", "operating_state", OperatingState),
+            models.CheckConstraint(
+                condition=Q(eta_earliest__isnull=True)
+                | Q(eta_latest__isnull=True)
+                | Q(eta_latest__gte=F("eta_earliest")),
+                name="update_eta_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(next_update_due__gte=F("posted_at")),
+                name="update_next_due_after_post",
+            ),
+            *_max_lengths("update", what_changed=NARRATIVE_LENGTH, next_steps=NARRATIVE_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.posted_at:%Y-%m-%d %H:%M}"
+
+
+class ShareLink(models.Model):
+    """A read-only executive link. Only the token's SHA-256 is kept: a dump yields no link."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    # "What changed since your last visit": the newest update sequence this link has seen.
+    seen_sequence = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="sharelink_expires_after_created"
+            ),
+            *_max_lengths("sharelink", label=100),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.incident})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
+
+
+class ActionItem(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="action_items")
+    description = models.CharField(max_length=SENTENCE_LENGTH * 2)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    owner_name = models.CharField("owner outside the app", max_length=TITLE_LENGTH, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=13, choices=ActionKind, default=ActionKind.CORRECTIVE)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            _choices_check("actionitem", "kind", ActionKind),
+            *_max_lengths("actionitem", description=SENTENCE_LENGTH * 2, owner_name=TITLE_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def owner_display(self) -> str:
+        if self.owner is not None:
+            return self.owner.get_full_name() or self.owner.get_username()
+        return self.owner_name or "Unassigned"
+
+    def is_overdue(self, today: Any = None) -> bool:
+        today = today or timezone.localdate()
+        return self.done_at is None and self.due_on is not None and self.due_on < today

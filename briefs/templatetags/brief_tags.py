@@ -1,0 +1,30 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django import template
+
+from briefs.models import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    if amount is None:
+        return "–"
+    return format_money(amount, currency)
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """18 h 5 min; 2 d 3 h; 12 min: as a person would say it."""
+    if value is None:
+        return "–"
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"

@@ -1,0 +1,48 @@
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from pytest_django.fixtures import Settings
+
+from briefs.models import Incident
+from tests.factories import make_estimate, make_incident, make_user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Settings) -> None:
+    # The production hasher is slow on purpose; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_user("owner", first_name="Olivia", last_name="Owner")
+
+
+@pytest.fixture
+def collaborator(db: None) -> User:
+    return make_user("collaborator")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return make_user("outsider")
+
+
+@pytest.fixture
+def incident(owner: User, collaborator: User) -> Incident:
+    incident = make_incident(owner=owner)
+    incident.collaborators.add(collaborator)
+    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    return incident
+
+
+@pytest.fixture
+def owner_client(client: Client, owner: User) -> Client:
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client: Client, outsider: User) -> Client:
+    client.force_login(outsider)
+    return client

@@ -1,0 +1,61 @@
+"""Every URL needs a login, except the few that are public on purpose."""
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {"login", "healthz", "share_view", "share_pdf", "share_markdown", "share_fragment"}
+SAMPLE = {"uuid": str(uuid.uuid4()), "str": "sample", "int": "1", "slug": "assess", "path": "x"}
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern, route)
+        elif isinstance(pattern, URLPattern):
+            yield pattern.name or "", route
+
+
+def _url(route: str) -> str:
+    route = route.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\/", "/")
+    route = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE[m.group(1) or "str"], route)
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)
+    return "/" + route
+
+
+ROUTES = sorted(
+    (name, _url(route))
+    for name, route in _walk(get_resolver())
+    if name not in PUBLIC and not route.startswith("admin/")
+)
+
+
+@pytest.mark.parametrize(("name", "url"), ROUTES, ids=[name for name, _ in ROUTES])
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_anonymous_user_is_sent_to_login(
+    client: Client, db: None, name: str, url: str, htmx: bool
+) -> None:
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(url, headers=headers)
+    assert response.status_code == 302, url
+    assert response["Location"].startswith("/login/?next=")
+
+
+def test_the_walk_found_the_pages_it_should() -> None:
+    names = {name for name, _ in ROUTES}
+    assert {"dashboard", "time_zone"} <= names
+
+
+def test_the_admin_needs_a_login_too(client: Client, db: None) -> None:
+    response = client.get("/admin/briefs/incident/")
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_login_page_is_public(client: Client, db: None) -> None:
+    assert client.get("/login/").status_code == 200

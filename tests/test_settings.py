@@ -1,0 +1,65 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from escalation.settings import envbool, envdecimal, envint, envlist, envzone
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("off", False), ("", True)]
+)
+def test_envbool_reads_common_spellings(raw: str, expected: bool) -> None:
+    with mock.patch.dict(os.environ, {"FLAG": raw}):
+        assert envbool("FLAG", True) is expected
+
+
+@pytest.mark.parametrize(
+    ("helper", "raw"),
+    [
+        (envbool, "maybe"),
+        (envint, "ten"),
+        (envint, "-3"),
+        (envdecimal, "NaN"),
+        (envdecimal, "abc"),
+        (envzone, "Mars/Base"),
+    ],
+)
+def test_env_helpers_refuse_bad_values(helper: object, raw: str) -> None:
+    with (
+        mock.patch.dict(os.environ, {"VALUE": raw}),
+        pytest.raises(ImproperlyConfigured, match="VALUE"),
+    ):
+        if helper is envdecimal:
+            envdecimal("VALUE", "1")
+        elif helper is envzone:
+            envzone("VALUE", "UTC")
+        elif helper is envint:
+            envint("VALUE", 1)
+        else:
+            envbool("VALUE", False)
+
+
+def test_envlist_splits_on_commas() -> None:
+    with mock.patch.dict(os.environ, {"HOSTS": "a.example, b.example,,"}):
+        assert envlist("HOSTS") == ["a.example", "b.example"]
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import escalation.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
