@@ -132,6 +132,37 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
 
 @dataclass(frozen=True)
+class Recommendation:
+    """The CEO-level test's verdict on an incident, with its reasons."""
+
+    escalate: bool
+    factors: list[str]
+    serious: list[str]
+    total: int = 7
+
+    @property
+    def headline(self) -> str:
+        if self.escalate:
+            return "Escalate to the CEO now"
+        return "Handle through normal incident channels and inform your VP"
+
+    @property
+    def reasoning(self) -> str:
+        count = f"{len(self.factors)} of {self.total} factors"
+        if not self.factors:
+            return "None of the 7 factors applies."
+        if self.serious:
+            return f"{count}, including {_join(self.serious)}."
+        if self.escalate:
+            return f"{count}: {_join(self.factors)}."
+        return f"Only {count} ({_join(self.factors)}); escalation needs two, or one serious one."
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
 class CostRange:
     low: Decimal
     high: Decimal
@@ -175,9 +206,6 @@ class Incident(models.Model):
         "monitoring and alerting changes", max_length=NARRATIVE_LENGTH, blank=True
     )
     resources_needed = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
-    decisions_needed = models.CharField(
-        "decisions asked of the CEO", max_length=NARRATIVE_LENGTH, blank=True
-    )
     accountability = models.CharField(
         "accountability statement", max_length=NOTE_LENGTH, blank=True
     )
@@ -290,7 +318,6 @@ class Incident(models.Model):
                 preventive_measures=NARRATIVE_LENGTH,
                 monitoring_changes=NARRATIVE_LENGTH,
                 resources_needed=NARRATIVE_LENGTH,
-                decisions_needed=NARRATIVE_LENGTH,
                 accountability=NOTE_LENGTH,
                 remediation_overseer=TITLE_LENGTH,
                 override_reason=NOTE_LENGTH,
@@ -391,6 +418,54 @@ class Incident(models.Model):
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
+
+    def recommendation(self) -> Recommendation:
+        """The CEO-level test: any data, regulatory or public exposure escalates on its own;
+        otherwise at least two of the other four factors must apply."""
+        serious = [
+            label
+            for applies, label in [
+                (self.assess_data_exposure, "data, security or privacy exposure"),
+                (self.assess_regulatory, "a regulatory breach"),
+                (self.assess_public, "public or media visibility"),
+            ]
+            if applies
+        ]
+        duration = self.assess_duration_hours
+        others = [
+            label
+            for applies, label in [
+                (
+                    self.assess_revenue_per_hour is not None
+                    and self.assess_revenue_per_hour
+                    >= settings.ESCALATION_REVENUE_PER_HOUR_THRESHOLD,
+                    "revenue at risk",
+                ),
+                (
+                    self.assess_customers is not None
+                    and self.assess_customers >= settings.ESCALATION_CUSTOMERS_THRESHOLD,
+                    "customers affected",
+                ),
+                (
+                    self.assess_duration_unknown
+                    or (
+                        duration is not None
+                        and duration >= settings.ESCALATION_DURATION_HOURS_THRESHOLD
+                    ),
+                    "a long or unknown duration",
+                ),
+                (self.assess_beyond_authority, "decisions beyond the team's authority"),
+            ]
+            if applies
+        ]
+        return Recommendation(
+            escalate=bool(serious) or len(others) >= 2,
+            factors=serious + others,
+            serious=serious,
+        )
+
+    def escalated_against_advice(self) -> bool:
+        return self.assessed_at is not None and not self.recommendation().escalate
 
 
 class ImpactEstimate(models.Model):
@@ -530,6 +605,32 @@ class ShareLink(models.Model):
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class CeoDecision(models.Model):
+    """A decision the architect asks of the CEO, offered with options and a recommendation."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="decisions")
+    position = models.PositiveSmallIntegerField(default=0)
+    question = models.CharField("decision needed", max_length=SENTENCE_LENGTH)
+    options = models.CharField(max_length=NOTE_LENGTH)
+    trade_offs = models.CharField("trade-offs in business terms", max_length=NOTE_LENGTH)
+    recommendation = models.CharField("the option you recommend", max_length=SENTENCE_LENGTH)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            *_max_lengths(
+                "decision",
+                question=SENTENCE_LENGTH,
+                options=NOTE_LENGTH,
+                trade_offs=NOTE_LENGTH,
+                recommendation=SENTENCE_LENGTH,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
 
 
 class ActionItem(models.Model):

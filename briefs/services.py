@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from briefs.models import (
     IncidentUpdate,
     OperatingState,
     ShareLink,
+    Status,
 )
 
 MAX_SHARE_LINK_DAYS = 30
@@ -131,3 +133,68 @@ def share_link_create(
         expires_at=now + valid_for,
     )
     return link, token
+
+
+class VersionConflict(Exception):
+    """Someone else saved the incident after this editor loaded it."""
+
+    def __init__(self, current: Incident) -> None:
+        super().__init__("the incident changed since it was loaded")
+        self.current = current
+
+
+def incident_create_draft(*, owner: User, title: str) -> Incident:
+    return Incident.objects.create(owner=owner, title=title)
+
+
+@transaction.atomic
+def incident_save_step(
+    *,
+    incident: Incident,
+    expected_version: int,
+    fields: dict[str, Any],
+    after_save: Callable[[Incident], None] | None = None,
+) -> Incident:
+    """Save a wizard step's fields if nobody else saved since `expected_version` was read.
+
+    The row lock makes the check and the write one step, so two editors can never both win.
+    """
+    current = Incident.objects.select_for_update().get(pk=incident.pk)
+    if current.version != expected_version:
+        raise VersionConflict(current)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.version += 1
+    current.updated_at = timezone.now()
+    current.save()
+    if after_save is not None:
+        after_save(current)
+    return current
+
+
+def impact_save_first_estimate(
+    *, incident: Incident, author: User, data: EstimateInput
+) -> ImpactEstimate:
+    """The wizard's impact step writes the first estimate; later revisions come with updates."""
+    first = incident.estimates.order_by("effective_at", "pk").first()
+    if first is None:
+        return estimate_add(
+            incident=incident, author=author, data=data, effective_at=timezone.now()
+        )
+    for name, value in vars(data).items():
+        setattr(first, name, value)
+    first.save()
+    return first
+
+
+@transaction.atomic
+def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) -> Incident:
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if locked.escalated_at is None:
+        locked.escalated_at = now or timezone.now()
+    if locked.status == Status.DRAFT:
+        locked.status = Status.ESCALATED
+    locked.version += 1
+    locked.updated_at = now or timezone.now()
+    locked.save()
+    return locked

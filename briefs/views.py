@@ -1,16 +1,78 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
 from zoneinfo import available_timezones
 
+from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
+from briefs import glossary, wizard
+from briefs.forms import (
+    AssessForm,
+    CauseForm,
+    DecisionFormSet,
+    ImpactForm,
+    OutlookForm,
+    ResourcesForm,
+    StepForm,
+    WhatHappenedForm,
+)
 from briefs.middleware import TIME_ZONE_COOKIE
-from briefs.models import Incident, Status
+from briefs.models import CENT, SECONDS_PER_HOUR, Incident, Status
+from briefs.services import (
+    EstimateInput,
+    VersionConflict,
+    impact_save_first_estimate,
+    incident_create_draft,
+    incident_mark_escalated,
+    incident_save_step,
+)
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "assess": AssessForm,
+    "what-happened": WhatHappenedForm,
+    "cause": CauseForm,
+    "outlook": OutlookForm,
+    "resources": ResourcesForm,
+}
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _incident_for_editor(request: HttpRequest, public_id: UUID) -> Incident:
+    """The one access rule for changing an incident: owner or collaborator, else 404."""
+    return get_object_or_404(
+        Incident.objects.editable_by(request.user)
+        .select_related("owner")
+        .prefetch_related("estimates", "updates", "decisions", "collaborators"),
+        public_id=public_id,
+    )
 
 
 @require_GET
@@ -29,6 +91,306 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "briefs/dashboard.html",
         {"drafts": drafts, "active": active, "now": now},
     )
+
+
+@require_GET
+def incident_brief(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = _incident_for_editor(request, public_id)
+    if incident.status == Status.DRAFT:
+        return redirect("briefs:incident_resume", incident.public_id)
+    return render(request, "briefs/brief.html", {"incident": incident, "now": timezone.now()})
+
+
+@require_POST
+def incident_new(request: HttpRequest) -> HttpResponse:
+    incident = incident_create_draft(owner=_user(request), title=wizard.DRAFT_TITLE)
+    return redirect("briefs:incident_step", incident.public_id, "assess")
+
+
+@require_GET
+def incident_resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = _incident_for_editor(request, public_id)
+    return redirect(
+        "briefs:incident_step", incident.public_id, wizard.first_incomplete_step(incident)
+    )
+
+
+def _step_url(incident: Incident, slug: str) -> str:
+    return reverse("briefs:incident_step", args=[incident.public_id, slug])
+
+
+def _build_forms(
+    request: HttpRequest, incident: Incident, slug: str, *, complete: bool
+) -> tuple[forms.BaseForm, Any]:
+    """The step's form (and the decisions formset on the resources step), bound on POST."""
+    data = request.POST if request.method == "POST" else None
+    formset = None
+    form: forms.BaseForm
+    if slug == "impact":
+        first = incident.estimates_in_order()[0] if incident.estimates_in_order() else None
+        form = ImpactForm(data, instance=first, initial={"currency": incident.currency})
+    elif slug == "resources":
+        form = ResourcesForm(
+            data, instance=incident, can_add_collaborators=incident.owner_id == request.user.pk
+        )
+        formset = DecisionFormSet(data, instance=incident, prefix="decisions")
+    else:
+        form = STEP_FORMS[slug](data, instance=incident)
+    if not complete:
+        # Back and the step list save what is there; only Next insists on a complete step.
+        for field in form.fields.values():
+            field.required = False
+    return form, formset
+
+
+def _render_step(
+    request: HttpRequest,
+    incident: Incident,
+    slug: str,
+    form: forms.BaseForm | None,
+    formset: Any = None,
+    *,
+    status: int = 200,
+    partial: str = "",
+) -> HttpResponse:
+    step = wizard.STEPS_BY_SLUG[slug]
+    before, after = wizard.neighbours(slug)
+    context: dict[str, Any] = {
+        "incident": incident,
+        "step": step,
+        "progress": wizard.progress(incident, slug),
+        "form": form,
+        "formset": formset,
+        "before": before,
+        "after": after,
+        "step_url": _step_url(incident, slug),
+        "recommendation": _preview_incident(incident, form).recommendation()
+        if slug == "assess"
+        else None,
+        "now": timezone.now(),
+    }
+    if slug == "impact":
+        context["preview"] = _cost_preview(incident, form)
+    template = "briefs/wizard_step.html" + (f"#{partial}" if partial else "")
+    return render(request, template, context, status=status)
+
+
+def _preview_incident(incident: Incident, form: forms.BaseForm | None) -> Incident:
+    """The incident as it would be with the form's (valid) values, for live advice."""
+    if form is None or not form.is_bound or not isinstance(form, AssessForm):
+        return incident
+    form.is_valid()
+    preview = Incident(
+        **{f.attname: getattr(incident, f.attname) for f in Incident._meta.concrete_fields}
+    )
+    for name, value in form.cleaned_data.items():
+        setattr(preview, name, value)
+    return preview
+
+
+def _cost_preview(incident: Incident, form: forms.BaseForm | None) -> dict[str, Any]:
+    """Cost so far and per hour from the numbers on the impact form, before they are saved."""
+    rate = None
+    currency = incident.currency
+    if form is not None and form.is_bound:
+        form.is_valid()
+        rate = form.cleaned_data.get("revenue_per_hour")
+        currency = form.cleaned_data.get("currency") or currency
+    elif incident.current_estimate() is not None:
+        rate = incident.estimates_in_order()[0].revenue_per_hour
+    cost = None
+    if rate is not None and incident.started_at is not None:
+        seconds = Decimal(incident.elapsed().total_seconds())
+        cost = (rate * seconds / SECONDS_PER_HOUR).quantize(CENT)
+    return {"rate": rate, "cost": cost, "currency": currency, "elapsed": incident.elapsed()}
+
+
+@require_http_methods(["GET", "POST"])
+def incident_step(request: HtmxHttpRequest, public_id: UUID, step: str) -> HttpResponse:
+    incident = _incident_for_editor(request, public_id)
+    if step not in wizard.STEPS_BY_SLUG:
+        raise Http404("No such step")
+    if step == "review":
+        if request.method != "GET":
+            return HttpResponse(status=405, headers={"Allow": "GET"})
+        return _review(request, incident)
+
+    nav = request.POST.get("nav", "next")
+    complete = request.method == "POST" and nav == "next" and not request.GET
+    form, formset = _build_forms(request, incident, step, complete=complete)
+    if request.method == "GET":
+        return _render_step(request, incident, step, form, formset)
+
+    # htmx asks for advice while the architect types: validate and preview, never save.
+    if request.htmx and "validate" in request.GET:
+        name = request.GET["validate"]
+        if name not in form.fields:
+            return HttpResponseBadRequest("Unknown field")
+        form.is_valid()
+        return render(request, "briefs/_field.html", {"field": form[name]})
+    if request.htmx and "preview" in request.GET:
+        partial = "recommendation" if step == "assess" else "cost_preview"
+        return _render_step(request, incident, step, form, formset, partial=partial)
+
+    try:
+        expected_version = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest("The form is missing its version; reload the page.")
+
+    forms_valid = form.is_valid() and (formset is None or formset.is_valid())
+    if not forms_valid:
+        return _render_step(request, incident, step, form, formset, status=400)
+
+    try:
+        _save_step(request, incident, step, form, formset, expected_version)
+    except VersionConflict as conflict:
+        return _conflict(request, incident, step, form, conflict.current)
+
+    target = _navigation_target(step, nav)
+    return redirect(_step_url(incident, target))
+
+
+def _navigation_target(step: str, nav: str) -> str:
+    before, after = wizard.neighbours(step)
+    if nav == "back":
+        return before or step
+    if nav in wizard.STEPS_BY_SLUG:
+        return nav
+    return after or step
+
+
+def _save_step(
+    request: HttpRequest,
+    incident: Incident,
+    step: str,
+    form: forms.BaseForm,
+    formset: Any,
+    expected_version: int,
+) -> None:
+    user = _user(request)
+    data = form.cleaned_data
+    if step == "impact":
+        fields = {"currency": data["currency"]} if data.get("currency") else {}
+
+        def save_estimate(current: Incident) -> None:
+            if data.get("revenue_per_hour") is None or data.get("customers_affected") is None:
+                return
+            impact_save_first_estimate(
+                incident=current,
+                author=user,
+                data=EstimateInput(
+                    revenue_per_hour=data["revenue_per_hour"],
+                    customers_affected=data["customers_affected"],
+                    confidence=data.get("confidence") or "medium",
+                    basis=data.get("basis", ""),
+                    other_impact=data.get("other_impact", ""),
+                    sla_breach=data.get("sla_breach", False),
+                    regulatory=data.get("regulatory", False),
+                    data_exposure=data.get("data_exposure", False),
+                    reputation=data.get("reputation", False),
+                ),
+            )
+
+        incident_save_step(
+            incident=incident,
+            expected_version=expected_version,
+            fields=fields,
+            after_save=save_estimate,
+        )
+        return
+
+    assert isinstance(form, forms.ModelForm)
+    model_fields = {name: data[name] for name in form._meta.fields or [] if name in data}
+    if step == "assess":
+        model_fields["assessed_at"] = incident.assessed_at or timezone.now()
+    if step == "what-happened" and not data.get("title"):
+        model_fields.pop("title", None)
+
+    def save_related(current: Incident) -> None:
+        if formset is not None:
+            formset.instance = current
+            formset.save()
+        collaborator = getattr(form, "new_collaborator", None)
+        if collaborator is not None:
+            current.collaborators.add(collaborator)
+
+    incident_save_step(
+        incident=incident,
+        expected_version=expected_version,
+        fields=model_fields,
+        after_save=save_related,
+    )
+
+
+def _conflict(
+    request: HttpRequest, incident: Incident, step: str, form: forms.BaseForm, current: Incident
+) -> HttpResponse:
+    """Show their saved version beside ours; nothing is overwritten without a second decision."""
+    rows = []
+    for name, field in form.fields.items():
+        if not hasattr(current, name):
+            continue
+        theirs = getattr(current, name)
+        yours = form.cleaned_data.get(name)
+        rows.append(
+            {
+                "label": field.label or name,
+                "theirs": theirs,
+                "yours": yours,
+                "differs": theirs != yours,
+            }
+        )
+    resubmit = [
+        (key, item)
+        for key, values in request.POST.lists()
+        if key not in {"version", "csrfmiddlewaretoken"}
+        for item in values
+    ]
+    return render(
+        request,
+        "briefs/conflict.html",
+        {
+            "incident": current,
+            "step": wizard.STEPS_BY_SLUG[step],
+            "rows": rows,
+            "resubmit": resubmit,
+            "current_version": current.version,
+            "step_url": _step_url(incident, step),
+        },
+        status=409,
+    )
+
+
+def _review(
+    request: HttpRequest, incident: Incident, *, status: int = 200, errors: Any = None
+) -> HttpResponse:
+    texts = wizard.executive_texts(incident)
+    return render(
+        request,
+        "briefs/review.html",
+        {
+            "incident": incident,
+            "step": wizard.STEPS_BY_SLUG["review"],
+            "progress": wizard.progress(incident, "review"),
+            "questions": wizard.ceo_questions(incident),
+            "script": wizard.meeting_script(incident),
+            "flags": glossary.check_texts(texts),
+            "missing": errors if errors is not None else wizard.missing_for_escalation(incident),
+            "show_errors": errors is not None,
+            "now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def incident_escalate(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = _incident_for_editor(request, public_id)
+    missing = wizard.missing_for_escalation(incident)
+    if missing:
+        return _review(request, incident, status=400, errors=missing)
+    incident_mark_escalated(incident=incident)
+    return redirect("briefs:incident_brief", incident.public_id)
 
 
 @login_not_required

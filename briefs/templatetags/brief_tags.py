@@ -28,3 +28,9 @@ def duration(value: timedelta | None) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
+
+
+@register.filter
+def intcomma_plain(value: int | None) -> str:
+    """12,500: thousands separators without loading django.contrib.humanize."""
+    return "–" if value is None else f"{value:,}"

@@ -139,10 +139,6 @@ class Command(BaseCommand):
                 "An alert when successful payments drop 20% below normal for 5 minutes."
             ),
             resources_needed="Two engineers from the mobile app team for the next two days.",
-            decisions_needed=(
-                "Approve a 10% goodwill voucher for affected customers (about $90,000) "
-                "or send an apology only."
-            ),
             accountability="Accountability rests with the whole engineering team.",
             remediation_overseer="Alex Rivera, principal architect",
             assess_revenue_per_hour=Decimal("48000"),
@@ -155,6 +151,15 @@ class Command(BaseCommand):
             owner=user,
             created_at=start + timedelta(minutes=15),
             updated_at=now,
+        )
+        incident.decisions.create(
+            question="Do we compensate affected customers?",
+            options="A 10% goodwill voucher for every affected customer, or an apology email only.",
+            trade_offs=(
+                "The voucher costs about $90,000 and protects repeat orders from our best "
+                "customers; an apology costs nothing but risks losing some of them."
+            ),
+            recommendation="Send the 10% voucher to customers whose orders failed.",
         )
         for hours, data in ESTIMATES[:1]:
             estimate_add(

@@ -1,0 +1,347 @@
+"""Forms validate and convert what people type; they decide no policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+
+from briefs.models import (
+    MAX_CADENCE_MINUTES,
+    MAX_CUSTOMERS,
+    MAX_DURATION_HOURS,
+    MAX_REVENUE_PER_HOUR,
+    MIN_CADENCE_MINUTES,
+    CeoDecision,
+    Confidence,
+    Currency,
+    ImpactEstimate,
+    Incident,
+    OperatingState,
+)
+
+# Revenue is entered in whole currency units with cents allowed; anything from 10^12 up is a typo.
+REVENUE_MAX = MAX_REVENUE_PER_HOUR - Decimal("0.01")
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A native date-and-time picker; values are read in the viewer's active time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _money_field(label: str, **kwargs: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=REVENUE_MAX,
+        decimal_places=2,
+        error_messages={
+            "min_value": "Enter zero or more: a loss is entered as a positive amount.",
+            "max_value": "That is more than 1 trillion per hour; check the number of zeros.",
+            "invalid": "Enter a number, like 48000 or 48000.50.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
+        **kwargs,
+    )
+
+
+def _customers_field(label: str, **kwargs: Any) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MAX_CUSTOMERS,
+        error_messages={
+            "min_value": "Enter zero or more customers.",
+            "max_value": "That is more than 10 billion customers; check the number.",
+            "invalid": "Enter a whole number, like 12500.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0"}),
+        **kwargs,
+    )
+
+
+class StepForm(forms.ModelForm[Incident]):
+    """A wizard step: a slice of the incident's fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", 3)
+                if isinstance(field, forms.CharField) and field.max_length:
+                    field.widget.attrs["maxlength"] = field.max_length
+
+
+class AssessForm(StepForm):
+    assess_revenue_per_hour = _money_field(
+        "Revenue at risk per hour",
+        required=False,
+        help_text="Your best estimate now; leave empty if you cannot say yet.",
+    )
+    assess_customers = _customers_field("Customers affected", required=False)
+    assess_duration_hours = forms.IntegerField(
+        label="Expected duration in hours",
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_HOURS,
+        error_messages={"max_value": "Enter at most a year (8760 hours), or tick Unknown."},
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "assess_revenue_per_hour",
+            "assess_customers",
+            "assess_data_exposure",
+            "assess_regulatory",
+            "assess_public",
+            "assess_duration_hours",
+            "assess_duration_unknown",
+            "assess_beyond_authority",
+            "override_reason",
+        ]
+        widgets = {"override_reason": forms.Textarea}
+        labels = {"assess_duration_unknown": "Duration unknown"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("assess_duration_unknown") and data.get("assess_duration_hours") is not None:
+            self.add_error(
+                "assess_duration_hours", "Leave the hours empty when the duration is unknown."
+            )
+        return data
+
+
+class WhatHappenedForm(StepForm):
+    class Meta:
+        model = Incident
+        fields = ["title", "system", "description", "severity", "started_at", "detected_at"]
+        widgets = {
+            "started_at": LocalDateTimeInput,
+            "detected_at": LocalDateTimeInput,
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "title": "A short name for the incident",
+            "started_at": "When it started",
+            "detected_at": "When we detected it",
+        }
+        help_texts = {
+            "description": "One sentence, in business terms: what customers or the company "
+            "cannot do.",
+            "started_at": "In your time zone.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ["system", "description", "started_at", "detected_at"]:
+            self.fields[name].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        started: datetime | None = data.get("started_at")
+        detected: datetime | None = data.get("detected_at")
+        if started and detected and detected < started:
+            self.add_error("detected_at", "Detection cannot be before the start.")
+        return data
+
+
+class ImpactForm(forms.ModelForm[ImpactEstimate]):
+    """The first impact estimate, plus the incident's currency."""
+
+    revenue_per_hour = _money_field("Revenue at risk per hour")
+    customers_affected = _customers_field("Customers affected")
+    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.USD)
+
+    class Meta:
+        model = ImpactEstimate
+        fields = [
+            "revenue_per_hour",
+            "customers_affected",
+            "sla_breach",
+            "regulatory",
+            "data_exposure",
+            "reputation",
+            "other_impact",
+            "confidence",
+            "basis",
+        ]
+        widgets = {
+            "other_impact": forms.Textarea(attrs={"rows": 2}),
+            "basis": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "basis": "How you arrived at the numbers, e.g. orders per hour times average "
+            "order value.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["basis"].required = True
+        for name in ["other_impact", "basis"]:
+            field = self.fields[name]
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.widget.attrs["maxlength"] = field.max_length
+
+
+class CauseForm(StepForm):
+    class Meta:
+        model = Incident
+        fields = ["root_cause", "root_cause_confidence", "mitigation", "operating_state"]
+        widgets = {"root_cause": forms.Textarea, "mitigation": forms.Textarea}
+        labels = {
+            "root_cause": "Root cause, as we understand it now",
+            "root_cause_confidence": "How sure are we?",
+            "mitigation": "What we are already doing about it",
+            "operating_state": "How the service is running now",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True
+        confidence = self.fields["root_cause_confidence"]
+        state = self.fields["operating_state"]
+        assert isinstance(confidence, forms.ChoiceField) and isinstance(state, forms.ChoiceField)
+        confidence.choices = [("", "Choose…"), *[c for c in Confidence.choices if c[0]]]
+        state.choices = [("", "Choose…"), *[c for c in OperatingState.choices if c[0]]]
+
+
+class OutlookForm(StepForm):
+    class Meta:
+        model = Incident
+        fields = [
+            "eta_earliest",
+            "eta_latest",
+            "dependencies",
+            "recurrence_risk",
+            "preventive_measures",
+            "monitoring_changes",
+        ]
+        widgets = {
+            "eta_earliest": LocalDateTimeInput,
+            "eta_latest": LocalDateTimeInput,
+            "dependencies": forms.Textarea,
+            "recurrence_risk": forms.Textarea,
+            "preventive_measures": forms.Textarea,
+            "monitoring_changes": forms.Textarea,
+        }
+        labels = {
+            "eta_earliest": "Resolved at the earliest by",
+            "eta_latest": "Resolved at the latest by",
+            "dependencies": "What the estimate depends on",
+        }
+        help_texts = {
+            "eta_latest": "A range is honest: give the latest time you would bet on.",
+            "monitoring_changes": "What will catch this earlier next time.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        earliest: datetime | None = data.get("eta_earliest")
+        latest: datetime | None = data.get("eta_latest")
+        started = self.instance.started_at
+        if earliest and latest and latest < earliest:
+            self.add_error("eta_latest", "The latest time cannot be before the earliest.")
+        if earliest and started and earliest < started:
+            self.add_error("eta_earliest", "Resolution cannot be before the incident started.")
+        return data
+
+
+class ResourcesForm(StepForm):
+    update_cadence_minutes = forms.TypedChoiceField(
+        label="Updates promised to the CEO",
+        coerce=int,
+        choices=[
+            (30, "Every 30 minutes"),
+            (60, "Every hour"),
+            (120, "Every 2 hours"),
+            (240, "Every 4 hours"),
+        ],
+        initial=60,
+    )
+    add_collaborator = forms.CharField(
+        label="Add a collaborator (username)",
+        required=False,
+        max_length=150,
+        help_text="Collaborators can edit this escalation and post updates.",
+    )
+
+    class Meta:
+        model = Incident
+        fields = [
+            "resources_needed",
+            "accountability",
+            "remediation_overseer",
+            "update_cadence_minutes",
+        ]
+        widgets = {"resources_needed": forms.Textarea, "accountability": forms.Textarea}
+        labels = {
+            "resources_needed": "Resources needed",
+            "remediation_overseer": "Who personally oversees the fix",
+        }
+        help_texts = {
+            "resources_needed": "What must be re-prioritised, or say that current resources "
+            "suffice.",
+        }
+
+    def __init__(self, *args: Any, can_add_collaborators: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ["resources_needed", "accountability", "remediation_overseer"]:
+            self.fields[name].required = True
+        if not can_add_collaborators:
+            del self.fields["add_collaborator"]
+        self.new_collaborator: User | None = None
+
+    def clean_update_cadence_minutes(self) -> int:
+        value: int = self.cleaned_data["update_cadence_minutes"]
+        if not MIN_CADENCE_MINUTES <= value <= MAX_CADENCE_MINUTES:
+            raise ValidationError("Choose one of the offered intervals.")
+        return value
+
+    def clean_add_collaborator(self) -> str:
+        username: str = self.cleaned_data.get("add_collaborator", "").strip()
+        if not username:
+            return ""
+        user = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+        if user is None:
+            raise ValidationError(f"No active user is called “{username}”.")
+        if user.pk == self.instance.owner_id:
+            raise ValidationError("The owner already has access.")
+        self.new_collaborator = user
+        return username
+
+
+class DecisionForm(forms.ModelForm[CeoDecision]):
+    class Meta:
+        model = CeoDecision
+        fields = ["question", "options", "trade_offs", "recommendation"]
+        widgets = {
+            "options": forms.Textarea(attrs={"rows": 2}),
+            "trade_offs": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+DecisionFormSet = forms.inlineformset_factory(
+    Incident,
+    CeoDecision,
+    form=DecisionForm,
+    extra=1,
+    max_num=5,
+    validate_max=True,
+    can_delete=True,
+)

@@ -1,0 +1,388 @@
+"""The guided escalation: its steps, what each one needs, the CEO's questions and the script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import formats, timezone
+
+from briefs.models import Incident
+
+DRAFT_TITLE = "New escalation"
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    name: str
+    heading: str
+    coaching: str
+    example: str
+
+
+STEPS = [
+    Step(
+        "assess",
+        "Assess",
+        "Is this truly a CEO-level issue?",
+        "The CEO's time is the scarcest in the company. Escalate when the business is at "
+        "stake: money, customers, data, the law or the press, or a decision only the CEO can "
+        "make. If it is not CEO-level, your VP still needs to know.",
+        "About $48,000 of orders per hour cannot be placed; 12,500 customers are affected; "
+        "two enterprise contracts' uptime promises are breached.",
+    ),
+    Step(
+        "what-happened",
+        "What happened",
+        "What happened, in one sentence?",
+        "Lead with what the business cannot do, not with the component that failed. One "
+        "sentence a person outside engineering understands.",
+        "Customers cannot complete orders because the checkout service rejects payments.",
+    ),
+    Step(
+        "impact",
+        "Impact",
+        "What does it cost the business?",
+        "Quantify: money per hour, customers, contracts. A range or a rough figure with its "
+        "basis beats no figure. Say how confident you are; you can revise it with each update.",
+        "$48,000 per hour in lost orders (yesterday's orders per hour times average order "
+        "value); 12,500 customers; low confidence for now.",
+    ),
+    Step(
+        "cause",
+        "Cause",
+        "Why did it happen, and what are we doing?",
+        "Say what you know and what you do not know yet. 'As we understand it now' is honest; "
+        "blame is never useful. Describe the fix as an outcome, not as commands.",
+        "A configuration change released yesterday made card payments time out. We returned "
+        "to the previous settings and moved payments to our backup provider.",
+    ),
+    Step(
+        "outlook",
+        "Outlook",
+        "When will it end, and will it happen again?",
+        "Give a range, and what it depends on: a single time that slips costs more trust than "
+        "an honest range. Then show how you will prevent a repeat and catch it earlier.",
+        "Resolved in 4 to 6 hours, once the backup provider confirms it can take full volume. "
+        "We will check payment settings automatically before every release.",
+    ),
+    Step(
+        "resources",
+        "Resources",
+        "What do you need from the CEO?",
+        "Offer solutions, not only problems: for each decision, the options, what each costs "
+        "the business, and what you recommend. Own the remediation personally and promise "
+        "an update rhythm you will keep.",
+        "Approve a 10% voucher for affected customers (about $90,000) or send an apology only; "
+        "we recommend the voucher to keep our best customers.",
+    ),
+    Step(
+        "review",
+        "Review",
+        "Review the brief and the script",
+        "Read the script aloud once. Every question the CEO is likely to ask should have an "
+        "answer; replace jargon with the plain words suggested.",
+        "",
+    ),
+]
+STEP_SLUGS = [step.slug for step in STEPS]
+STEPS_BY_SLUG = {step.slug: step for step in STEPS}
+
+
+def missing(incident: Incident, slug: str) -> list[str]:
+    """What a step still needs before the incident can be escalated, in plain words."""
+    if slug == "assess":
+        if incident.assessed_at is None:
+            return ["the CEO-level assessment"]
+        if incident.escalated_against_advice() and not incident.override_reason:
+            return ["a reason for escalating against the recommendation"]
+        return []
+    checks: list[tuple[object, str]]
+    if slug == "what-happened":
+        checks = [
+            (incident.title and incident.title != DRAFT_TITLE, "a name for the incident"),
+            (incident.system, "the affected system or service"),
+            (incident.description, "a one-sentence description"),
+            (incident.started_at, "the start time"),
+            (incident.detected_at, "the detection time"),
+        ]
+    elif slug == "impact":
+        checks = [(incident.current_estimate(), "an impact estimate")]
+    elif slug == "cause":
+        checks = [
+            (incident.root_cause, "the root cause as currently understood"),
+            (incident.root_cause_confidence, "how sure we are of the root cause"),
+            (incident.mitigation, "the mitigation under way"),
+            (incident.operating_state, "the current operating state"),
+        ]
+    elif slug == "outlook":
+        checks = [
+            (incident.eta_earliest and incident.eta_latest, "the ETA range"),
+            (incident.dependencies, "what the ETA depends on"),
+            (incident.recurrence_risk, "the risk of recurrence"),
+            (incident.preventive_measures, "the preventive measures"),
+            (incident.monitoring_changes, "the monitoring and alerting changes"),
+        ]
+    elif slug == "resources":
+        checks = [
+            (incident.resources_needed, "the resources needed"),
+            (incident.accountability, "the accountability statement"),
+            (incident.remediation_overseer, "who oversees the remediation"),
+        ]
+    else:
+        return []
+    return [label for present, label in checks if not present]
+
+
+@dataclass(frozen=True)
+class StepState:
+    step: Step
+    complete: bool
+    current: bool
+
+    @property
+    def label(self) -> str:
+        if self.current:
+            return "current step"
+        return "complete" if self.complete else "incomplete"
+
+
+def progress(incident: Incident, current: str) -> list[StepState]:
+    return [
+        StepState(
+            step, step.slug == "review" or not missing(incident, step.slug), step.slug == current
+        )
+        for step in STEPS
+    ]
+
+
+def missing_for_escalation(incident: Incident) -> list[tuple[Step, str]]:
+    return [(step, item) for step in STEPS for item in missing(incident, step.slug)]
+
+
+def first_incomplete_step(incident: Incident) -> str:
+    for step in STEPS[:-1]:
+        if missing(incident, step.slug):
+            return step.slug
+    return "review"
+
+
+def neighbours(slug: str) -> tuple[str | None, str | None]:
+    index = STEP_SLUGS.index(slug)
+    before = STEP_SLUGS[index - 1] if index > 0 else None
+    after = STEP_SLUGS[index + 1] if index + 1 < len(STEP_SLUGS) else None
+    return before, after
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return formats.date_format(timezone.localtime(value), "D j M, H:i T")
+
+
+def _eta(incident: Incident) -> str:
+    if incident.eta_earliest is None or incident.eta_latest is None:
+        return ""
+    return f"between {_when(incident.eta_earliest)} and {_when(incident.eta_latest)}"
+
+
+def _impact(incident: Incident) -> str:
+    estimate = incident.current_estimate()
+    if estimate is None:
+        return ""
+    return (
+        f"approximately {incident.money(estimate.revenue_per_hour)} in revenue at risk per hour, "
+        f"affecting about {estimate.customers_affected:,} customers"
+    )
+
+
+def _cadence(minutes: int) -> str:
+    if minutes == 60:
+        return "every hour"
+    if minutes % 60 == 0:
+        return f"every {minutes // 60} hours"
+    return f"every {minutes} minutes"
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    answer: str
+    step: Step
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.answer)
+
+
+def ceo_questions(incident: Incident) -> list[Question]:
+    """The questions the CEO is likely to ask, each with its answer or nothing yet."""
+    decisions = list(incident.decisions.all())
+    detection = ""
+    if incident.started_at and incident.detected_at and incident.monitoring_changes:
+        minutes = int((incident.detected_at - incident.started_at).total_seconds() // 60)
+        detection = (
+            f"We detected it {minutes} minutes after it started. "
+            f"To catch it earlier: {incident.monitoring_changes}"
+        )
+    resolution = ""
+    if _eta(incident) and incident.dependencies:
+        resolution = f"Resolved {_eta(incident)}, depending on: {incident.dependencies}"
+    recurrence = ""
+    if incident.recurrence_risk and incident.preventive_measures:
+        recurrence = f"{incident.recurrence_risk} Prevention: {incident.preventive_measures}"
+    needs = ""
+    if incident.resources_needed:
+        asks = " ".join(
+            f"Decision: {d.question} We recommend: {d.recommendation}" for d in decisions
+        )
+        needs = f"{incident.resources_needed} {asks}".strip()
+    accountable = ""
+    if incident.accountability and incident.remediation_overseer:
+        accountable = (
+            f"{incident.accountability} {incident.remediation_overseer} personally oversees "
+            "the remediation."
+        )
+    what = ""
+    if incident.description and incident.system:
+        what = f"{incident.system}: {incident.description}"
+    return [
+        Question("What happened?", what, STEPS_BY_SLUG["what-happened"]),
+        Question("Why wasn't this caught earlier?", detection, STEPS_BY_SLUG["outlook"]),
+        Question("When will it be resolved?", resolution, STEPS_BY_SLUG["outlook"]),
+        Question("What is the risk of it happening again?", recurrence, STEPS_BY_SLUG["outlook"]),
+        Question("What do you need from me?", needs, STEPS_BY_SLUG["resources"]),
+        Question("Who is accountable?", accountable, STEPS_BY_SLUG["resources"]),
+    ]
+
+
+@dataclass(frozen=True)
+class ScriptPart:
+    """One turn of the meeting script; `missing` names the steps whose answers it lacks."""
+
+    speaker: str
+    text: str
+    missing: tuple[str, ...] = ()
+
+
+def _or_missing(value: str, what: str, step: str, gaps: list[str]) -> str:
+    if value:
+        return value
+    gaps.append(step)
+    return f"[missing: {what}]"
+
+
+def meeting_script(incident: Incident) -> list[ScriptPart]:
+    """The seed's word-for-word script, filled in with this incident's answers."""
+    parts: list[ScriptPart] = []
+
+    def you(build: str, gaps: list[str]) -> None:
+        parts.append(ScriptPart("You", build, tuple(dict.fromkeys(gaps))))
+
+    gaps: list[str] = []
+    system = _or_missing(incident.system, "the affected system", "what-happened", gaps)
+    what = _or_missing(incident.description.rstrip("."), "what happened", "what-happened", gaps)
+    impact = _or_missing(_impact(incident), "the business impact", "impact", gaps)
+    you(
+        "Thank you for your time. I need to escalate a critical incident impacting "
+        f"{system} that requires your awareness. {what}. It is costing us {impact}.",
+        gaps,
+    )
+    parts.append(ScriptPart("CEO", "(Likely: What happened? Why wasn't this caught earlier?)"))
+
+    gaps = []
+    cause = _or_missing(incident.root_cause.rstrip("."), "the root cause", "cause", gaps)
+    confidence = (
+        incident.get_root_cause_confidence_display().lower()
+        if incident.root_cause_confidence
+        else ""
+    )
+    mitigation = _or_missing(incident.mitigation.rstrip("."), "the mitigation", "cause", gaps)
+    state = _or_missing(
+        incident.get_operating_state_display().lower() if incident.operating_state else "",
+        "the current operating state",
+        "cause",
+        gaps,
+    )
+    you(
+        f"The root cause, as we understand it currently{f' ({confidence})' if confidence else ''}, "
+        f"is this: {cause}. We immediately started to fix it: {mitigation}. "
+        f"We are currently operating with {state}.",
+        gaps,
+    )
+    parts.append(
+        ScriptPart(
+            "CEO", "(Likely: When will it be resolved? What is the risk of it happening again?)"
+        )
+    )
+
+    gaps = []
+    eta = _or_missing(_eta(incident), "the ETA range", "outlook", gaps)
+    dependencies = _or_missing(
+        incident.dependencies.rstrip("."), "what it depends on", "outlook", gaps
+    )
+    prevention = _or_missing(
+        incident.preventive_measures.rstrip("."), "the preventive measures", "outlook", gaps
+    )
+    monitoring = _or_missing(
+        incident.monitoring_changes.rstrip("."), "the monitoring changes", "outlook", gaps
+    )
+    you(
+        f"We expect full resolution {eta}, pending {dependencies}. To prevent a recurrence we "
+        f"are doing a thorough root-cause analysis, and we will put in place: {prevention}. We "
+        f"are also changing our monitoring and alerting to catch it earlier: {monitoring}.",
+        gaps,
+    )
+    parts.append(ScriptPart("CEO", "(Likely: What do you need from me? Who is accountable?)"))
+
+    gaps = []
+    resources = _or_missing(
+        incident.resources_needed.rstrip("."), "the resources needed", "resources", gaps
+    )
+    decisions = " ".join(
+        f"I need your decision: {d.question.rstrip('?')}? The options are {d.options.rstrip('.')}; "
+        f"{d.trade_offs.rstrip('.')}. I recommend: {d.recommendation.rstrip('.')}."
+        for d in incident.decisions.all()
+    )
+    accountability = _or_missing(
+        incident.accountability.rstrip("."), "the accountability statement", "resources", gaps
+    )
+    overseer = _or_missing(incident.remediation_overseer, "who oversees the fix", "resources", gaps)
+    cadence = _cadence(incident.update_cadence_minutes)
+    you(
+        f"On resources: {resources}. {decisions + ' ' if decisions else ''}{accountability}, and "
+        f"{overseer} is personally overseeing the remediation and the preventive measures. I will "
+        f"send you an update {cadence} until it is fully resolved.",
+        gaps,
+    )
+    parts.append(ScriptPart("CEO", "(Concluding remarks)"))
+    parts.append(
+        ScriptPart(
+            "You", "Thank you for your time and support. I will keep you informed of our progress."
+        )
+    )
+    return parts
+
+
+def executive_texts(incident: Incident) -> dict[str, str]:
+    """Every text the CEO will read, by the label the review step shows."""
+    texts = {
+        "Description": incident.description,
+        "Root cause": incident.root_cause,
+        "Mitigation": incident.mitigation,
+        "Dependencies": incident.dependencies,
+        "Risk of recurrence": incident.recurrence_risk,
+        "Preventive measures": incident.preventive_measures,
+        "Monitoring changes": incident.monitoring_changes,
+        "Resources needed": incident.resources_needed,
+        "Accountability": incident.accountability,
+    }
+    estimate = incident.current_estimate()
+    if estimate is not None:
+        texts["Other business impact"] = estimate.other_impact
+    for number, decision in enumerate(incident.decisions.all(), start=1):
+        texts[f"Decision {number}"] = " ".join(
+            [decision.question, decision.options, decision.trade_offs, decision.recommendation]
+        )
+    return {label: text for label, text in texts.items() if text}
