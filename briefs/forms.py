@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +17,15 @@ from briefs.models import (
     MAX_DURATION_HOURS,
     MAX_REVENUE_PER_HOUR,
     MIN_CADENCE_MINUTES,
+    NARRATIVE_LENGTH,
+    NOTE_LENGTH,
     CeoDecision,
     Confidence,
     Currency,
+    EstimateConfidence,
     ImpactEstimate,
     Incident,
+    IncidentUpdate,
     OperatingState,
 )
 
@@ -345,3 +349,99 @@ DecisionFormSet = forms.inlineformset_factory(
     validate_max=True,
     can_delete=True,
 )
+
+
+class UpdateForm(forms.Form):
+    """A timeline entry, with an optional revised estimate and ETA."""
+
+    what_changed = forms.CharField(
+        label="What changed", max_length=NARRATIVE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    operating_state = forms.ChoiceField(
+        label="Current operating state", choices=[c for c in OperatingState.choices if c[0]]
+    )
+    next_steps = forms.CharField(
+        label="Next steps",
+        max_length=NARRATIVE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    revenue_per_hour = _money_field("Revised revenue at risk per hour", required=False)
+    customers_affected = _customers_field("Revised customers affected", required=False)
+    estimate_confidence = forms.ChoiceField(
+        label="Confidence in the revised estimate",
+        choices=EstimateConfidence.choices,
+        initial=EstimateConfidence.MEDIUM,
+        required=False,
+    )
+    estimate_basis = forms.CharField(
+        label="Basis of the revised estimate", max_length=NOTE_LENGTH, required=False
+    )
+    eta_earliest = forms.DateTimeField(
+        label="Revised ETA: earliest", required=False, widget=LocalDateTimeInput
+    )
+    eta_latest = forms.DateTimeField(
+        label="Revised ETA: latest", required=False, widget=LocalDateTimeInput
+    )
+    next_update_due = forms.DateTimeField(
+        label="Next update due", widget=LocalDateTimeInput, help_text="Your promise to the CEO."
+    )
+    corrects = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, incident: Incident, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        self.now = now
+        self.corrected: IncidentUpdate | None = None
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.widget.attrs["maxlength"] = field.max_length
+
+    def clean_next_update_due(self) -> datetime:
+        due: datetime = self.cleaned_data["next_update_due"]
+        # A minute of slack: the form was filled in a little before it was sent.
+        if due < self.now - timedelta(minutes=1):
+            raise ValidationError("The next update must be due in the future.")
+        if due > self.now + timedelta(days=2):
+            raise ValidationError("Promise the next update within two days.")
+        return max(due, self.now)
+
+    def clean_corrects(self) -> int | None:
+        sequence: int | None = self.cleaned_data.get("corrects")
+        if sequence is None:
+            return None
+        corrected = next((u for u in self.incident.updates.all() if u.sequence == sequence), None)
+        if corrected is None:
+            raise ValidationError("The entry to correct does not exist.")
+        self.corrected = corrected
+        return sequence
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        revenue, customers = data.get("revenue_per_hour"), data.get("customers_affected")
+        if (revenue is None) != (customers is None) and not self.errors.get("revenue_per_hour"):
+            missing = "customers_affected" if customers is None else "revenue_per_hour"
+            self.add_error(missing, "A revised estimate needs both revenue and customers.")
+        earliest, latest = data.get("eta_earliest"), data.get("eta_latest")
+        if (earliest is None) != (latest is None):
+            self.add_error(
+                "eta_latest" if latest is None else "eta_earliest", "Give both ends of the range."
+            )
+        if earliest and latest and latest < earliest:
+            self.add_error("eta_latest", "The latest time cannot be before the earliest.")
+        started = self.incident.started_at
+        if earliest and started and earliest < started:
+            self.add_error("eta_earliest", "Resolution cannot be before the incident started.")
+        return data
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        label="Who is it for?", max_length=100, help_text="For example CEO or Board.", initial="CEO"
+    )
+    valid_days = forms.TypedChoiceField(
+        label="Valid for",
+        coerce=int,
+        choices=[(1, "1 day"), (3, "3 days"), (7, "7 days"), (14, "14 days"), (30, "30 days")],
+        initial=7,
+    )

@@ -573,6 +573,8 @@ class ShareLink(models.Model):
     """A read-only executive link. Only the token's SHA-256 is kept: a dump yields no link."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="share_links")
+    # Names the link in the architect's URLs (revoke); the token itself is never stored.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     label = models.CharField(max_length=100)
     created_by = models.ForeignKey(

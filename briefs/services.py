@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from briefs.models import (
@@ -198,3 +198,21 @@ def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) 
     locked.updated_at = now or timezone.now()
     locked.save()
     return locked
+
+
+def share_link_revoke(*, link: ShareLink, now: datetime | None = None) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = now or timezone.now()
+        link.save(update_fields=["revoked_at"])
+
+
+def share_link_record_visit(
+    *, link: ShareLink, incident: Incident, now: datetime | None = None
+) -> None:
+    """Count a visit and remember the newest update shown, for "new since your last visit"."""
+    newest = max((u.sequence for u in incident.updates.all()), default=0)
+    ShareLink.objects.filter(pk=link.pk).update(
+        view_count=F("view_count") + 1,
+        last_viewed_at=now or timezone.now(),
+        seen_sequence=newest,
+    )

@@ -247,4 +247,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # WeasyPrint narrates every render step at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

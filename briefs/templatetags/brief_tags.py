@@ -1,9 +1,11 @@
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django import template
 
 from briefs.models import format_money
+from briefs.timeline import Gap
 
 register = template.Library()
 
@@ -34,3 +36,17 @@ def duration(value: timedelta | None) -> str:
 def intcomma_plain(value: int | None) -> str:
     """12,500: thousands separators without loading django.contrib.humanize."""
     return "–" if value is None else f"{value:,}"
+
+
+@register.filter
+def cadence(minutes: int) -> str:
+    if minutes == 60:
+        return "every hour"
+    if minutes % 60 == 0:
+        return f"every {minutes // 60} hours"
+    return f"every {minutes} minutes"
+
+
+@register.filter
+def gap_message(gap: Gap, zone: ZoneInfo) -> str:
+    return gap.format(zone)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from briefs.models import (
@@ -82,7 +83,7 @@ class Command(BaseCommand):
                 "(or with --force)."
             )
         token = self.build()
-        link = f"{settings.SITE_URL}/b/{token}"
+        link = settings.SITE_URL + reverse("briefs:share_view", args=[token])
         self.stdout.write(f"Demo login: {USERNAME} / {PASSWORD}")
         self.stdout.write(f"Executive link to the demo brief: {link}")
 

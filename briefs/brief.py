@@ -1,0 +1,193 @@
+"""Everything the brief shows, computed once per request from rows loaded up front.
+
+The architect's page, the executive link, the PDF and the Markdown all render from this, so they
+show the same facts. Times are taken to the minute: the brief says "as of 14:05", and two
+requests in the same minute render the same bytes (which lets the executive link answer 304).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from briefs import glossary, pdf, wizard
+from briefs.chart import CostChart, cost_chart
+from briefs.models import CostRange, ImpactEstimate, Incident, IncidentUpdate
+from briefs.timeline import (
+    GapRow,
+    HourGroup,
+    PromiseRecord,
+    group_by_hour,
+    promise_record,
+    timeline_rows,
+)
+
+# The printed timeline keeps the last day in full; older hours shrink to one line per day, and
+# the full record goes to an appendix (see `pdf_timeline`).
+PDF_FULL_TIMELINE = timedelta(hours=24)
+
+
+def brief_queryset() -> QuerySet[Incident]:
+    """One incident with everything the brief shows, in a fixed number of queries."""
+    return Incident.objects.select_related("owner").prefetch_related(
+        "estimates",
+        Prefetch(
+            "updates",
+            queryset=IncidentUpdate.objects.select_related("author", "estimate", "corrects"),
+        ),
+        "decisions",
+        "collaborators",
+    )
+
+
+def minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The key figures at one moment."""
+
+    as_of: datetime
+    cost_so_far: Decimal
+    elapsed: timedelta
+    estimate: ImpactEstimate | None
+    next_update_due: datetime | None
+    overdue_by: timedelta | None
+    projection: CostRange | None
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """One line of the printed timeline for a day older than the last 24 hours."""
+
+    day: datetime
+    count: int
+    first: datetime
+    last: datetime
+
+
+def facts(incident: Incident, now: datetime) -> Facts:
+    return Facts(
+        as_of=now,
+        cost_so_far=incident.cost_between(incident.end_or(now)),
+        elapsed=incident.elapsed(now),
+        estimate=incident.current_estimate(),
+        next_update_due=incident.next_update_due(),
+        overdue_by=incident.overdue_by(now),
+        projection=incident.projected_cost(now),
+    )
+
+
+def brief_context(
+    incident: Incident,
+    *,
+    zone: ZoneInfo,
+    now: datetime | None = None,
+    architect: bool,
+    seen_sequence: int | None = None,
+) -> dict[str, Any]:
+    now = minute(now or timezone.now())
+    estimates = incident.estimates_in_order()
+    updates = sorted(incident.updates.all(), key=lambda u: u.sequence)
+    record: PromiseRecord = promise_record(
+        updates=updates,
+        escalated_at=incident.escalated_at,
+        cadence_minutes=incident.update_cadence_minutes,
+        now=now,
+        resolved_at=incident.resolved_at,
+    )
+    rows: list[HourGroup | GapRow] = timeline_rows(
+        group_by_hour(updates, zone), record.gaps, zone=zone
+    )
+    chart: CostChart = cost_chart(
+        incident, estimates=estimates, updates=updates, now=now, zone=zone
+    )
+    texts = wizard.executive_texts(incident)
+    corrected = {u.corrects_id for u in updates if u.corrects_id is not None}
+    return {
+        "incident": incident,
+        "facts": facts(incident, now),
+        "architect": architect,
+        "record": record,
+        "rows": rows,
+        "updates": updates,
+        "corrected_ids": corrected,
+        "chart": chart,
+        "zone": zone,
+        "seen_sequence": seen_sequence,
+        "glossary_terms": glossary.terms_used(texts.values()),
+        "now": now,
+    }
+
+
+def pdf_timeline(
+    updates: list[IncidentUpdate], *, zone: ZoneInfo, now: datetime
+) -> tuple[list[IncidentUpdate], list[DaySummary]]:
+    """The updates of the last 24 hours in full, and one summary line per older day."""
+    cutoff = now - PDF_FULL_TIMELINE
+    recent = [u for u in updates if u.posted_at >= cutoff]
+    days: dict[Any, list[IncidentUpdate]] = {}
+    for update in updates:
+        if update.posted_at < cutoff:
+            days.setdefault(update.posted_at.astimezone(zone).date(), []).append(update)
+    summaries = [
+        DaySummary(
+            day=entries[0].posted_at.astimezone(zone),
+            count=len(entries),
+            first=entries[0].posted_at,
+            last=entries[-1].posted_at,
+        )
+        for entries in days.values()
+    ]
+    return recent, summaries
+
+
+def brief_pdf(
+    incident: Incident,
+    *,
+    zone: ZoneInfo,
+    size: str,
+    appendix: bool,
+    base_url: str,
+    now: datetime | None = None,
+) -> tuple[bytes, str]:
+    """The brief as PDF bytes and their ETag, from the cache when the brief is unchanged.
+
+    Raises `pdf.PdfRenderError` (or its `PdfRenderTimeout`) when WeasyPrint fails or runs over
+    the time limit.
+    """
+    now = now or timezone.now()
+    context = brief_context(incident, zone=zone, now=now, architect=False)
+    recent, older_days = pdf_timeline(context["updates"], zone=zone, now=now)
+    context.update(
+        {
+            "recent_updates": recent,
+            "older_days": older_days,
+            "appendix": appendix,
+            "script": wizard.meeting_script(incident) if appendix else [],
+        }
+    )
+    with timezone.override(zone):
+        html = render_to_string("briefs/brief_pdf.html", context)
+    label = pdf.format_generated_label(timezone.localtime(now, zone))
+
+    def render_now() -> bytes:
+        return pdf.render_pdf(
+            html,
+            base_url=base_url,
+            title=incident.title,
+            page_size=size,
+            generated_label=label,
+            timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
+        )
+
+    return pdf.cached_pdf(f"{size}\n{incident.title}\n{html}", render_now)
