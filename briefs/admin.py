@@ -1,6 +1,16 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from briefs.models import ActionItem, ImpactEstimate, Incident, IncidentUpdate, ShareLink
+from briefs.models import (
+    ActionItem,
+    ImpactEstimate,
+    Incident,
+    IncidentUpdate,
+    Meeting,
+    MeetingDecision,
+    RootCauseAnalysis,
+    ShareLink,
+)
 
 
 class ImpactEstimateInline(admin.TabularInline[ImpactEstimate, Incident]):
@@ -28,6 +38,10 @@ class IncidentAdmin(admin.ModelAdmin[Incident]):
     filter_horizontal = ["collaborators"]
     date_hierarchy = "created_at"
     inlines = [ImpactEstimateInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # An incident's timeline is append-only, and on PostgreSQL the database refuses it.
+        return False
 
 
 @admin.register(ImpactEstimate)
@@ -59,10 +73,10 @@ class IncidentUpdateAdmin(admin.ModelAdmin[IncidentUpdate]):
     list_filter = ["operating_state"]
     search_fields = ["incident__title", "what_changed", "next_steps"]
 
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -88,3 +102,23 @@ class ActionItemAdmin(admin.ModelAdmin[ActionItem]):
     list_filter = ["kind"]
     search_fields = ["description", "owner_name", "incident__title"]
     raw_id_fields = ["incident", "owner"]
+
+
+class MeetingDecisionInline(admin.TabularInline[MeetingDecision, Meeting]):
+    model = MeetingDecision
+    extra = 0
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin[Meeting]):
+    list_display = ["incident", "held_at", "attendees", "cadence_minutes", "rca_due_on"]
+    search_fields = ["incident__title", "attendees"]
+    raw_id_fields = ["incident", "recorded_by"]
+    inlines = [MeetingDecisionInline]
+
+
+@admin.register(RootCauseAnalysis)
+class RootCauseAnalysisAdmin(admin.ModelAdmin[RootCauseAnalysis]):
+    list_display = ["incident", "root_cause_confirmed", "updated_at"]
+    search_fields = ["incident__title", "root_cause"]
+    raw_id_fields = ["incident", "author"]

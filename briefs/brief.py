@@ -20,7 +20,15 @@ from django.utils import timezone
 
 from briefs import glossary, pdf, wizard
 from briefs.chart import CostChart, cost_chart
-from briefs.models import CostRange, ImpactEstimate, Incident, IncidentUpdate
+from briefs.models import (
+    ActionItem,
+    ActionKind,
+    CostRange,
+    ImpactEstimate,
+    Incident,
+    IncidentUpdate,
+    Meeting,
+)
 from briefs.timeline import (
     GapRow,
     HourGroup,
@@ -37,7 +45,7 @@ PDF_FULL_TIMELINE = timedelta(hours=24)
 
 def brief_queryset() -> QuerySet[Incident]:
     """One incident with everything the brief shows, in a fixed number of queries."""
-    return Incident.objects.select_related("owner").prefetch_related(
+    return Incident.objects.select_related("owner", "rca").prefetch_related(
         "estimates",
         Prefetch(
             "updates",
@@ -45,6 +53,8 @@ def brief_queryset() -> QuerySet[Incident]:
         ),
         "decisions",
         "collaborators",
+        Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
+        Prefetch("meetings", queryset=Meeting.objects.prefetch_related("decisions")),
     )
 
 
@@ -73,6 +83,71 @@ class DaySummary:
     count: int
     first: datetime
     last: datetime
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The summary at the top of a resolved brief: the whole story in five lines."""
+
+    duration: timedelta
+    cost: CostRange
+    customers: int | None
+    root_cause: str
+    changes: str
+    still_open: list[ActionItem]
+
+
+def follow_up(incident: Incident) -> FollowUp | None:
+    if incident.resolved_at is None:
+        return None
+    estimate = incident.current_estimate()
+    rca = getattr(incident, "rca", None)
+    changes = [incident.preventive_measures, incident.monitoring_changes]
+    return FollowUp(
+        duration=incident.elapsed(),
+        cost=incident.cost_range(),
+        customers=estimate.customers_affected if estimate else None,
+        root_cause=rca.root_cause if rca else incident.root_cause,
+        changes=" ".join(text for text in changes if text),
+        still_open=[item for item in incident.action_items.all() if item.done_at is None],
+    )
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the RCA's timeline."""
+
+    at: datetime
+    kind: str
+    text: str
+
+
+def rca_timeline(incident: Incident) -> list[Event]:
+    """The incident's story from its own records: milestones, estimate revisions, updates."""
+    events = [
+        Event(at, kind, text)
+        for at, kind, text in [
+            (incident.started_at, "milestone", "The incident started."),
+            (incident.detected_at, "milestone", "We detected it."),
+            (incident.escalated_at, "milestone", "It was escalated to the CEO."),
+            (incident.resolved_at, "milestone", "It was resolved."),
+        ]
+        if at is not None
+    ]
+    estimates = incident.estimates_in_order()
+    for index, estimate in enumerate(estimates):
+        verb = "First impact estimate" if index == 0 else "Impact estimate revised"
+        events.append(
+            Event(
+                estimate.effective_at,
+                "estimate",
+                f"{verb}: {incident.money(estimate.revenue_per_hour)} per hour, "
+                f"{estimate.customers_affected:,} customers.",
+            )
+        )
+    events += [Event(u.posted_at, "update", u.what_changed) for u in incident.updates.all()]
+    order = {"milestone": 0, "estimate": 1, "update": 2}
+    return sorted(events, key=lambda event: (event.at, order[event.kind]))
 
 
 def facts(incident: Incident, now: datetime) -> Facts:
@@ -125,6 +200,10 @@ def brief_context(
         "zone": zone,
         "seen_sequence": seen_sequence,
         "glossary_terms": glossary.terms_used(texts.values()),
+        "follow_up": follow_up(incident),
+        "action_items": list(incident.action_items.all()),
+        "meetings": list(incident.meetings.all()),
+        "today": timezone.localdate(now, zone),
         "now": now,
     }
 
@@ -176,18 +255,48 @@ def brief_pdf(
             "script": wizard.meeting_script(incident) if appendix else [],
         }
     )
+    return _document_pdf("briefs/brief_pdf.html", context, incident.title, zone, size, base_url)
+
+
+def rca_pdf(
+    incident: Incident, *, zone: ZoneInfo, size: str, base_url: str, now: datetime | None = None
+) -> tuple[bytes, str]:
+    """The root-cause analysis as PDF: the same engine, fonts, fetcher and time limit."""
+    context = rca_context(incident, zone=zone, now=now)
+    title = f"Root-cause analysis: {incident.title}"
+    return _document_pdf("briefs/rca_pdf.html", context, title, zone, size, base_url)
+
+
+def rca_context(
+    incident: Incident, *, zone: ZoneInfo, now: datetime | None = None
+) -> dict[str, Any]:
+    context = brief_context(incident, zone=zone, now=now, architect=False)
+    prevention = {ActionKind.PREVENTIVE, ActionKind.MONITORING}
+    context.update(
+        {
+            "rca": getattr(incident, "rca", None),
+            "events": rca_timeline(incident),
+            "preventive_items": [i for i in incident.action_items.all() if i.kind in prevention],
+        }
+    )
+    return context
+
+
+def _document_pdf(
+    template: str, context: dict[str, Any], title: str, zone: ZoneInfo, size: str, base_url: str
+) -> tuple[bytes, str]:
     with timezone.override(zone):
-        html = render_to_string("briefs/brief_pdf.html", context)
-    label = pdf.format_generated_label(timezone.localtime(now, zone))
+        html = render_to_string(template, context)
+    label = pdf.format_generated_label(timezone.localtime(context["now"], zone))
 
     def render_now() -> bytes:
         return pdf.render_pdf(
             html,
             base_url=base_url,
-            title=incident.title,
+            title=title,
             page_size=size,
             generated_label=label,
             timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
         )
 
-    return pdf.cached_pdf(f"{size}\n{incident.title}\n{html}", render_now)
+    return pdf.cached_pdf(f"{size}\n{title}\n{html}", render_now)

@@ -19,6 +19,9 @@ from briefs.models import (
     MIN_CADENCE_MINUTES,
     NARRATIVE_LENGTH,
     NOTE_LENGTH,
+    SENTENCE_LENGTH,
+    TITLE_LENGTH,
+    ActionKind,
     CeoDecision,
     Confidence,
     Currency,
@@ -27,6 +30,7 @@ from briefs.models import (
     Incident,
     IncidentUpdate,
     OperatingState,
+    RootCauseAnalysis,
 )
 
 # Revenue is entered in whole currency units with cents allowed; anything from 10^12 up is a typo.
@@ -445,3 +449,140 @@ class ShareLinkForm(forms.Form):
         choices=[(1, "1 day"), (3, "3 days"), (7, "7 days"), (14, "14 days"), (30, "30 days")],
         initial=7,
     )
+
+
+class VersionedForm(forms.Form):
+    """A form that changes the incident: it carries the version the page was read at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+CADENCE_CHOICES = [
+    (30, "Every 30 minutes"),
+    (60, "Every hour"),
+    (120, "Every 2 hours"),
+    (240, "Every 4 hours"),
+]
+
+
+class MeetingForm(VersionedForm):
+    held_at = forms.DateTimeField(label="When the meeting was held", widget=LocalDateTimeInput)
+    attendees = forms.CharField(
+        label="Who attended", max_length=NOTE_LENGTH, help_text="For example: CEO, CFO, VP Eng."
+    )
+    resources_granted = forms.CharField(
+        label="Resources granted",
+        max_length=NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    cadence_minutes = forms.TypedChoiceField(
+        label="Update cadence agreed",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "No change"), *CADENCE_CHOICES],
+    )
+    rca_due_on = forms.DateField(
+        label="Root-cause analysis promised by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class MeetingDecisionForm(forms.Form):
+    decision = forms.CharField(label="Decision taken", max_length=SENTENCE_LENGTH * 2)
+    decided_by = forms.CharField(label="Decided by", max_length=TITLE_LENGTH)
+
+
+MeetingDecisionFormSet = forms.formset_factory(MeetingDecisionForm, extra=2, max_num=10)
+
+
+class ActionItemForm(forms.Form):
+    description = forms.CharField(label="Action", max_length=SENTENCE_LENGTH * 2)
+    kind = forms.ChoiceField(label="Kind", choices=ActionKind.choices)
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Someone outside the app",
+    )
+    owner_name = forms.CharField(
+        label="Owner outside the app", max_length=TITLE_LENGTH, required=False
+    )
+    due_on = forms.DateField(
+        label="Due on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, people: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        if people is not None:
+            owner.queryset = people
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("description") and not data.get("owner") and not data.get("owner_name"):
+            self.add_error("owner_name", "Name an owner: someone in the app or outside it.")
+        return data
+
+
+ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=2, max_num=20)
+
+
+class ResolveForm(VersionedForm):
+    resolved_at = forms.DateTimeField(label="Resolved at", widget=LocalDateTimeInput)
+    revenue_per_hour = _money_field("Final revenue at risk per hour")
+    customers_affected = _customers_field("Customers affected in total")
+    confidence = forms.ChoiceField(
+        label="Confidence in the final figures",
+        choices=EstimateConfidence.choices,
+        initial=EstimateConfidence.HIGH,
+    )
+    basis = forms.CharField(label="Basis of the final figures", max_length=NOTE_LENGTH)
+    closing_update = forms.CharField(
+        label="Closing update to the CEO",
+        max_length=NARRATIVE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, incident: Incident, now: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        self.now = now
+
+    def clean_resolved_at(self) -> datetime:
+        resolved: datetime = self.cleaned_data["resolved_at"]
+        if self.incident.started_at and resolved < self.incident.started_at:
+            raise ValidationError("Resolution cannot be before the incident started.")
+        if resolved > self.now + timedelta(minutes=1):
+            raise ValidationError("Resolution cannot be in the future.")
+        return resolved
+
+
+class ReopenForm(VersionedForm):
+    reason = forms.CharField(label="Why reopen?", max_length=SENTENCE_LENGTH)
+
+
+class RcaForm(forms.ModelForm[RootCauseAnalysis]):
+    class Meta:
+        model = RootCauseAnalysis
+        fields = [
+            "root_cause",
+            "root_cause_confirmed",
+            "contributing_factors",
+            "why_not_caught",
+            "went_well",
+            "went_badly",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in [
+                "root_cause",
+                "contributing_factors",
+                "why_not_caught",
+                "went_well",
+                "went_badly",
+            ]
+        }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -34,6 +35,9 @@ NOTE_LENGTH = 1000
 NARRATIVE_LENGTH = 2000
 
 CENT = Decimal("0.01")
+# How far the true cost may lie from the estimate, by the estimate's confidence: the low and
+# high total cost shown once an incident is resolved.
+CONFIDENCE_BANDS = {"low": Decimal("0.5"), "medium": Decimal("0.2"), "high": Decimal("0")}
 SECONDS_PER_HOUR = Decimal(3600)
 
 
@@ -250,6 +254,8 @@ class Incident(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = IncidentQuerySet.as_manager()
+    # The audit trail: who changed which field, when, from what to what.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -389,6 +395,15 @@ class Incident(models.Model):
             high=self.cost_between(max(self.eta_latest, now), estimates),
         )
 
+    def cost_range(self, now: datetime | None = None) -> CostRange:
+        """The cost so far widened by the current estimate's uncertainty."""
+        cost = self.cost_so_far(now)
+        estimate = self.current_estimate()
+        band = CONFIDENCE_BANDS.get(estimate.confidence, Decimal(0)) if estimate else Decimal(0)
+        return CostRange(
+            low=(cost * (1 - band)).quantize(CENT), high=(cost * (1 + band)).quantize(CENT)
+        )
+
     def latest_update(self) -> IncidentUpdate | None:
         updates = list(self.updates.all())
         return max(updates, key=lambda u: u.sequence) if updates else None
@@ -488,6 +503,7 @@ class ImpactEstimate(models.Model):
     basis = models.CharField("basis of the estimate", max_length=NOTE_LENGTH, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["effective_at", "pk"]
@@ -587,6 +603,8 @@ class ShareLink(models.Model):
     view_count = models.PositiveIntegerField(default=0)
     # "What changed since your last visit": the newest update sequence this link has seen.
     seen_sequence = models.PositiveIntegerField(default=0)
+    # Visits are counted, not audited: only creation and revocation are changes.
+    history = HistoricalRecords(excluded_fields=["last_viewed_at", "view_count", "seen_sequence"])
 
     class Meta:
         ordering = ["-created_at"]
@@ -635,8 +653,89 @@ class CeoDecision(models.Model):
         return self.question
 
 
+class Meeting(models.Model):
+    """The CEO meeting: who was there, what was decided and what was promised."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="meetings")
+    held_at = models.DateTimeField()
+    attendees = models.CharField(max_length=NOTE_LENGTH)
+    resources_granted = models.CharField(max_length=NOTE_LENGTH, blank=True)
+    rca_due_on = models.DateField("root-cause analysis due on", null=True, blank=True)
+    cadence_minutes = models.PositiveIntegerField("update cadence agreed", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cadence_minutes__isnull=True)
+                | Q(
+                    cadence_minutes__gte=MIN_CADENCE_MINUTES,
+                    cadence_minutes__lte=MAX_CADENCE_MINUTES,
+                ),
+                name="meeting_cadence_range",
+            ),
+            *_max_lengths("meeting", attendees=NOTE_LENGTH, resources_granted=NOTE_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return f"Meeting {self.held_at:%Y-%m-%d %H:%M}"
+
+
+class MeetingDecision(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(max_length=SENTENCE_LENGTH * 2)
+    decided_by = models.CharField(max_length=TITLE_LENGTH)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            *_max_lengths("meetingdecision", decision=SENTENCE_LENGTH * 2, decided_by=TITLE_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return self.decision
+
+
+class RootCauseAnalysis(models.Model):
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="rca")
+    root_cause = models.CharField(max_length=NARRATIVE_LENGTH)
+    root_cause_confirmed = models.BooleanField("the root cause is confirmed", default=False)
+    contributing_factors = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
+    why_not_caught = models.CharField(
+        "why it was not caught earlier", max_length=NARRATIVE_LENGTH, blank=True
+    )
+    went_well = models.CharField("what went well", max_length=NARRATIVE_LENGTH, blank=True)
+    went_badly = models.CharField("what did not go well", max_length=NARRATIVE_LENGTH, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        constraints = [
+            *_max_lengths(
+                "rca",
+                root_cause=NARRATIVE_LENGTH,
+                contributing_factors=NARRATIVE_LENGTH,
+                why_not_caught=NARRATIVE_LENGTH,
+                went_well=NARRATIVE_LENGTH,
+                went_badly=NARRATIVE_LENGTH,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"RCA of {self.incident}"
+
+
 class ActionItem(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="action_items")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="action_items"
+    )
     description = models.CharField(max_length=SENTENCE_LENGTH * 2)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -650,6 +749,7 @@ class ActionItem(models.Model):
     kind = models.CharField(max_length=13, choices=ActionKind, default=ActionKind.CORRECTIVE)
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_on", "pk"]
@@ -666,6 +766,11 @@ class ActionItem(models.Model):
             return self.owner.get_full_name() or self.owner.get_username()
         return self.owner_name or "Unassigned"
 
-    def is_overdue(self, today: Any = None) -> bool:
+    def is_overdue(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
         return self.done_at is None and self.due_on is not None and self.due_on < today
+
+    def status(self, today: date | None = None) -> str:
+        if self.done_at is not None:
+            return "Done"
+        return "Overdue" if self.is_overdue(today) else "Open"

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
 from briefs.models import (
+    ActionItem,
+    ActionKind,
     ImpactEstimate,
     Incident,
     IncidentUpdate,
+    Meeting,
+    MeetingDecision,
     OperatingState,
+    RootCauseAnalysis,
     ShareLink,
     Status,
 )
@@ -100,14 +106,16 @@ def update_post(
         corrects=corrects,
         estimate=revised,
     )
-    # The update's facts become the incident's current facts.
-    changes: dict[str, Any] = {"updated_at": posted_at}
-    if operating_state:
-        changes["operating_state"] = operating_state
+    # The update's facts become the incident's current facts (saved, so the audit trail sees it).
+    changed = ["updated_at"]
+    locked.updated_at = posted_at
+    if operating_state and operating_state != locked.operating_state:
+        locked.operating_state = operating_state
+        changed.append("operating_state")
     if eta_earliest is not None and eta_latest is not None:
-        changes["eta_earliest"] = eta_earliest
-        changes["eta_latest"] = eta_latest
-    Incident.objects.filter(pk=locked.pk).update(**changes)
+        locked.eta_earliest, locked.eta_latest = eta_earliest, eta_latest
+        changed += ["eta_earliest", "eta_latest"]
+    locked.save(update_fields=changed)
     return update
 
 
@@ -148,14 +156,14 @@ def incident_create_draft(*, owner: User, title: str) -> Incident:
 
 
 @transaction.atomic
-def incident_save_step(
+def incident_save_versioned(
     *,
     incident: Incident,
     expected_version: int,
     fields: dict[str, Any],
     after_save: Callable[[Incident], None] | None = None,
 ) -> Incident:
-    """Save a wizard step's fields if nobody else saved since `expected_version` was read.
+    """Save incident fields if nobody else saved since `expected_version` was read.
 
     The row lock makes the check and the write one step, so two editors can never both win.
     """
@@ -216,3 +224,167 @@ def share_link_record_visit(
         last_viewed_at=now or timezone.now(),
         seen_sequence=newest,
     )
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    description: str
+    kind: str
+    due_on: date | None = None
+    owner: User | None = None
+    owner_name: str = ""
+
+
+def action_item_add(
+    *, incident: Incident, data: ActionInput, meeting: Meeting | None = None
+) -> ActionItem:
+    return ActionItem.objects.create(
+        incident=incident,
+        meeting=meeting,
+        description=data.description,
+        kind=data.kind,
+        due_on=data.due_on,
+        owner=data.owner,
+        owner_name="" if data.owner else data.owner_name,
+    )
+
+
+def action_item_complete(*, item: ActionItem, now: datetime | None = None) -> None:
+    if item.done_at is None:
+        item.done_at = now or timezone.now()
+        item.save(update_fields=["done_at"])
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    incident: Incident,
+    recorded_by: User,
+    expected_version: int,
+    held_at: datetime,
+    attendees: str,
+    decisions: list[tuple[str, str]],
+    actions: list[ActionInput],
+    resources_granted: str = "",
+    rca_due_on: date | None = None,
+    cadence_minutes: int | None = None,
+) -> Meeting:
+    """Record the CEO meeting, its decisions and the actions promised in it.
+
+    A new update cadence changes the incident through the same version check as the wizard,
+    so a meeting recorded on a stale page cannot silently undo someone else's edit.
+    """
+    fields: dict[str, Any] = {}
+    if cadence_minutes is not None:
+        fields["update_cadence_minutes"] = cadence_minutes
+    current = incident_save_versioned(
+        incident=incident, expected_version=expected_version, fields=fields
+    )
+    meeting = Meeting.objects.create(
+        incident=current,
+        held_at=held_at,
+        attendees=attendees,
+        resources_granted=resources_granted,
+        rca_due_on=rca_due_on,
+        cadence_minutes=cadence_minutes,
+        recorded_by=recorded_by,
+    )
+    MeetingDecision.objects.bulk_create(
+        MeetingDecision(meeting=meeting, decision=text, decided_by=who) for text, who in decisions
+    )
+    for action in actions:
+        action_item_add(incident=current, data=action, meeting=meeting)
+    if rca_due_on is not None:
+        action_item_add(
+            incident=current,
+            meeting=meeting,
+            data=ActionInput(
+                description="Deliver the root-cause analysis to the CEO",
+                kind=ActionKind.RCA,
+                due_on=rca_due_on,
+                owner=current.owner,
+            ),
+        )
+    return meeting
+
+
+@transaction.atomic
+def incident_resolve(
+    *,
+    incident: Incident,
+    author: User,
+    expected_version: int,
+    resolved_at: datetime,
+    estimate: EstimateInput,
+    closing_update: str,
+    now: datetime | None = None,
+) -> Incident:
+    """Mark resolved: the clock stops at `resolved_at`, with a final estimate and a last update."""
+    now = now or timezone.now()
+    current = incident_save_versioned(
+        incident=incident,
+        expected_version=expected_version,
+        fields={
+            "resolved_at": resolved_at,
+            "status": Status.RESOLVED,
+            "operating_state": OperatingState.RESTORED,
+        },
+    )
+    estimate_add(incident=current, author=author, data=estimate, effective_at=resolved_at)
+    update_post(
+        incident=current,
+        author=author,
+        what_changed=closing_update,
+        operating_state=OperatingState.RESTORED,
+        next_update_due=now,
+        posted_at=now,
+    )
+    return current
+
+
+@transaction.atomic
+def incident_reopen(
+    *, incident: Incident, author: User, expected_version: int, reason: str
+) -> Incident:
+    """Reopen a resolved incident; the timeline records why, the audit trail records the change."""
+    now = timezone.now()
+    current = incident_save_versioned(
+        incident=incident,
+        expected_version=expected_version,
+        fields={"resolved_at": None, "status": Status.MITIGATING},
+    )
+    update_post(
+        incident=current,
+        author=author,
+        what_changed=f"Reopened: {reason}",
+        operating_state=current.operating_state or OperatingState.DEGRADED,
+        next_update_due=now + timedelta(minutes=current.update_cadence_minutes),
+        posted_at=now,
+    )
+    return current
+
+
+def rca_save(*, incident: Incident, author: User, fields: dict[str, Any]) -> RootCauseAnalysis:
+    rca, _ = RootCauseAnalysis.objects.update_or_create(
+        incident=incident, defaults={**fields, "author": author, "updated_at": timezone.now()}
+    )
+    return rca
+
+
+@contextmanager
+def timeline_unlocked() -> Iterator[None]:
+    """Let the current transaction delete timeline entries: only the demo's reset does this.
+
+    On PostgreSQL a trigger refuses UPDATE and DELETE on timeline entries (migration 0002)
+    unless this transaction-local setting is on; nothing reachable from a web request sets it.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('briefs.timeline_unlocked', 'on', true)")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('briefs.timeline_unlocked', 'off', true)")

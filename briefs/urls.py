@@ -1,30 +1,44 @@
 from django.urls import path
 
-from briefs import views
+from briefs.views import brief, followup, public, wizard
 
 app_name = "briefs"
 
 incident = "incidents/<uuid:public_id>/"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("healthz", views.healthz, name="healthz"),
-    path("settings/time-zone/", views.time_zone, name="time_zone"),
-    path("incidents/new/", views.incident_new, name="incident_new"),
-    path(incident, views.incident_brief, name="incident_brief"),
-    path(incident + "pdf", views.incident_pdf, name="incident_pdf"),
-    path(incident + "brief.md", views.incident_markdown, name="incident_markdown"),
-    path(incident + "updates/", views.update_create, name="update_create"),
-    path(incident + "links/", views.share_link_create, name="share_link_create"),
+    path("", wizard.dashboard, name="dashboard"),
+    path("healthz", wizard.healthz, name="healthz"),
+    path("settings/time-zone/", wizard.time_zone, name="time_zone"),
+    path("incidents/new/", wizard.incident_new, name="incident_new"),
+    path(incident + "escalate/", wizard.incident_resume, name="incident_resume"),
+    path(incident + "escalate/review/escalate", wizard.incident_escalate, name="incident_escalate"),
+    path(incident + "escalate/<slug:step>/", wizard.incident_step, name="incident_step"),
+    path(incident, brief.incident_brief, name="incident_brief"),
+    path(incident + "pdf", brief.incident_pdf, name="incident_pdf"),
+    path(incident + "brief.md", brief.incident_markdown, name="incident_markdown"),
+    path(incident + "updates/", brief.update_create, name="update_create"),
+    path(incident + "links/", brief.share_link_create, name="share_link_create"),
     path(
         incident + "links/<uuid:link_id>/revoke",
-        views.share_link_revoke,
+        brief.share_link_revoke,
         name="share_link_revoke",
     ),
-    path(incident + "escalate/", views.incident_resume, name="incident_resume"),
-    path(incident + "escalate/review/escalate", views.incident_escalate, name="incident_escalate"),
-    path(incident + "escalate/<slug:step>/", views.incident_step, name="incident_step"),
-    path("b/<str:token>", views.share_view, name="share_view"),
-    path("b/<str:token>/pdf", views.share_pdf, name="share_pdf"),
-    path("b/<str:token>/brief.md", views.share_markdown, name="share_markdown"),
+    path(incident + "meeting/", followup.meeting_create, name="meeting_create"),
+    path(incident + "actions/", followup.action_create, name="action_create"),
+    path(
+        incident + "actions/<uuid:item_id>/done",
+        followup.action_complete,
+        name="action_complete",
+    ),
+    path(incident + "resolve/", followup.incident_resolve, name="incident_resolve"),
+    path(incident + "reopen", followup.incident_reopen, name="incident_reopen"),
+    path(incident + "rca/", followup.rca_edit, name="rca_edit"),
+    path(incident + "rca/pdf", followup.rca_pdf, name="rca_pdf"),
+    path(incident + "history/", followup.incident_history, name="incident_history"),
+    path("b/<str:token>", public.share_view, name="share_view"),
+    path("b/<str:token>/pdf", public.share_pdf, name="share_pdf"),
+    path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),
+    path("b/<str:token>/rca", public.share_rca, name="share_rca"),
+    path("b/<str:token>/rca/pdf", public.share_rca_pdf, name="share_rca_pdf"),
 ]

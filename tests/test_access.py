@@ -8,7 +8,15 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"login", "healthz", "share_view", "share_pdf", "share_markdown", "share_fragment"}
+PUBLIC = {
+    "login",
+    "healthz",
+    "share_view",
+    "share_pdf",
+    "share_markdown",
+    "share_rca",
+    "share_rca_pdf",
+}
 SAMPLE = {"uuid": str(uuid.uuid4()), "str": "sample", "int": "1", "slug": "assess", "path": "x"}
 
 

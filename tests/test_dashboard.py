@@ -1,5 +1,6 @@
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from briefs.models import Incident, Status
 from tests.factories import make_incident
@@ -36,7 +37,6 @@ def test_dashboard_hides_other_peoples_incidents(
 def test_dashboard_shows_overdue_updates_in_red(owner_client: Client, owner: User) -> None:
     from datetime import timedelta
 
-    from django.utils import timezone
 
     make_incident(owner=owner, escalated_at=timezone.now() - timedelta(hours=3))
     response = owner_client.get("/")

@@ -24,9 +24,18 @@ def test_demo_builds_a_realistic_escalation(db: None, capsys: pytest.CaptureFixt
     assert incident.updates.count() == 18
     assert 18 * 3600 <= incident.elapsed().total_seconds() < 19 * 3600
     assert authenticate(username="architect", password="escalate-demo") is not None
+    meeting = incident.meetings.get()
+    assert meeting.decisions.count() == 2
+    assert incident.action_items.count() == 4
+    assert sum(item.is_overdue() for item in incident.action_items.all()) == 1
+    resolved = Incident.objects.get(title="Product search outage")
+    assert resolved.resolved_at is not None
+    assert resolved.rca.root_cause_confirmed
+    assert resolved.share_links.count() == 1
     out = capsys.readouterr().out
     assert "architect / escalate-demo" in out
-    assert "/b/" in out
+    assert "Executive link to the demo brief: http://127.0.0.1:8000/b/" in out
+    assert "Executive link to the resolved demo incident: http://127.0.0.1:8000/b/" in out
 
 
 @override_settings(DEBUG=True)
@@ -47,4 +56,4 @@ def test_demo_refuses_to_run_without_debug(db: None) -> None:
 @override_settings(DEBUG=False)
 def test_demo_runs_without_debug_when_forced(db: None) -> None:
     call_command("demo", "--force")
-    assert Incident.objects.count() == 1
+    assert Incident.objects.count() == 2

@@ -11,7 +11,7 @@ def test_healthz_reports_ok_without_login(client: Client, db: None) -> None:
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(client: Client, db: None) -> None:
-    with mock.patch("briefs.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("briefs.views.wizard.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"

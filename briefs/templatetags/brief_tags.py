@@ -1,10 +1,10 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import template
 
-from briefs.models import format_money
+from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap
 
 register = template.Library()
@@ -50,3 +50,8 @@ def cadence(minutes: int) -> str:
 @register.filter
 def gap_message(gap: Gap, zone: ZoneInfo) -> str:
     return gap.format(zone)
+
+
+@register.filter
+def action_status(item: ActionItem, today: date) -> str:
+    return item.status(today)

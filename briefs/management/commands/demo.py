@@ -1,17 +1,19 @@
 """A realistic escalation to explore the app with: `manage.py demo`."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from briefs.models import (
+    ActionKind,
     Confidence,
     EstimateConfidence,
     Incident,
@@ -19,8 +21,21 @@ from briefs.models import (
     Severity,
     Status,
 )
-from briefs.services import EstimateInput, estimate_add, share_link_create, update_post
+from briefs.services import (
+    ActionInput,
+    EstimateInput,
+    action_item_add,
+    action_item_complete,
+    estimate_add,
+    incident_resolve,
+    meeting_record,
+    rca_save,
+    share_link_create,
+    timeline_unlocked,
+    update_post,
+)
 
+RESOLVED_TITLE = "Product search outage"
 USERNAME = "architect"
 PASSWORD = "escalate-demo"  # noqa: S105 - a published demo login, refused outside DEBUG
 TITLE = "Order processing outage"
@@ -82,13 +97,19 @@ class Command(BaseCommand):
                 "demo creates a user with a published password; it runs only with DEBUG on "
                 "(or with --force)."
             )
-        token = self.build()
-        link = settings.SITE_URL + reverse("briefs:share_view", args=[token])
+        open_token, resolved_token = self.build()
         self.stdout.write(f"Demo login: {USERNAME} / {PASSWORD}")
-        self.stdout.write(f"Executive link to the demo brief: {link}")
+        self.stdout.write(f"Executive link to the demo brief: {self.link(open_token)}")
+        self.stdout.write(
+            f"Executive link to the resolved demo incident: {self.link(resolved_token)}"
+        )
+
+    @staticmethod
+    def link(token: str) -> str:
+        return settings.SITE_URL + reverse("briefs:share_view", args=[token])
 
     @transaction.atomic
-    def build(self) -> str:
+    def build(self) -> tuple[str, str]:
         user_model = get_user_model()
         user, _ = user_model.objects.get_or_create(
             username=USERNAME, defaults={"first_name": "Alex", "last_name": "Rivera"}
@@ -96,8 +117,12 @@ class Command(BaseCommand):
         user.set_password(PASSWORD)
         user.save()
         # Recreated on every run, so the demo always "started 18 hours ago".
-        for old in Incident.objects.filter(owner=user, title=TITLE):
-            self.delete_incident(old)
+        with timeline_unlocked():
+            for old in Incident.objects.filter(owner=user, title__in=[TITLE, RESOLVED_TITLE]):
+                self.delete_incident(old)
+        return self.open_incident(user), self.resolved_incident(user)
+
+    def open_incident(self, user: User) -> str:
 
         now = timezone.now().replace(second=0, microsecond=0)
         start = now - timedelta(hours=18, minutes=30)
@@ -186,10 +211,160 @@ class Command(BaseCommand):
                 next_update_due=posted + timedelta(minutes=60),
                 estimate=revisions.get(hour),
             )
+        self.meeting(incident, user, now)
+        _link, token = share_link_create(incident=incident, created_by=user, label="CEO")
+        return token
+
+    def meeting(self, incident: Incident, user: User, now: datetime) -> None:
+        incident.refresh_from_db()
+        today = timezone.localdate(now)
+        meeting_record(
+            incident=incident,
+            recorded_by=user,
+            expected_version=incident.version,
+            held_at=now - timedelta(hours=17, minutes=20),
+            attendees="Dana Chen (CEO), Sam Patel (CFO), Alex Rivera (architect)",
+            resources_granted="Two engineers from the mobile app team until Friday.",
+            decisions=[
+                ("Send a 10% voucher to customers whose orders failed.", "Dana Chen (CEO)"),
+                ("Freeze non-urgent releases until the RCA is delivered.", "Dana Chen (CEO)"),
+            ],
+            actions=[
+                ActionInput(
+                    "Email affected customers with the voucher",
+                    ActionKind.COMMUNICATION,
+                    due_on=today - timedelta(days=1),
+                    owner_name="Jamie Lee (Customer Care)",
+                ),
+                ActionInput(
+                    "Check payment settings automatically before each release",
+                    ActionKind.PREVENTIVE,
+                    due_on=today + timedelta(days=7),
+                    owner=user,
+                ),
+                ActionInput(
+                    "Alert when successful payments drop 20% below normal",
+                    ActionKind.MONITORING,
+                    due_on=today + timedelta(days=3),
+                    owner=user,
+                ),
+            ],
+            rca_due_on=today + timedelta(days=5),
+        )
+
+    def resolved_incident(self, user: User) -> str:
+        """Last week's search outage: resolved, its RCA written, its promises mostly kept."""
+        now = timezone.now().replace(second=0, microsecond=0)
+        start = now - timedelta(days=6, hours=3)
+        incident = Incident.objects.create(
+            title=RESOLVED_TITLE,
+            system="Product search",
+            description="Customers could not search the catalogue, so most found no products.",
+            severity=Severity.SEV2,
+            status=Status.ESCALATED,
+            operating_state=OperatingState.FULL_OUTAGE,
+            started_at=start,
+            detected_at=start + timedelta(minutes=22),
+            escalated_at=start + timedelta(minutes=50),
+            assessed_at=start + timedelta(minutes=45),
+            root_cause="The search index ran out of disk space after a catalogue import.",
+            root_cause_confidence=Confidence.CONFIRMED,
+            mitigation="We freed disk space and rebuilt the index from last night's copy.",
+            eta_earliest=start + timedelta(hours=3),
+            eta_latest=start + timedelta(hours=6),
+            dependencies="The index rebuild finishing in time.",
+            recurrence_risk="Low once disk space is watched.",
+            preventive_measures="Disk space alerts at 70%; imports check free space first.",
+            monitoring_changes="An alert when search errors exceed 1% for 2 minutes.",
+            resources_needed="None beyond the search team.",
+            accountability="Accountability rests with the whole engineering team.",
+            remediation_overseer="Alex Rivera, principal architect",
+            assess_revenue_per_hour=Decimal("22000"),
+            assess_customers=40_000,
+            assess_public=True,
+            assess_duration_hours=4,
+            owner=user,
+            created_at=start + timedelta(minutes=40),
+            updated_at=start + timedelta(hours=5),
+        )
+        estimate_add(
+            incident=incident,
+            author=user,
+            effective_at=start + timedelta(minutes=45),
+            data=EstimateInput(
+                Decimal("22000"),
+                40_000,
+                EstimateConfidence.MEDIUM,
+                basis="Share of orders that start with a search, times orders per hour.",
+            ),
+        )
+        for hour in range(5):
+            posted = start + timedelta(hours=hour, minutes=55)
+            update_post(
+                incident=incident,
+                author=user,
+                posted_at=posted,
+                what_changed=[
+                    "Search is down; we are freeing disk space.",
+                    "Disk space freed; the index rebuild has started.",
+                    "The rebuild is 60% done; search works for some products.",
+                    "The rebuild is done; we are checking results.",
+                    "Search results checked; traffic is back to normal.",
+                ][hour],
+                operating_state=OperatingState.FULL_OUTAGE if hour < 2 else OperatingState.LIMITED,
+                next_update_due=posted + timedelta(minutes=60),
+            )
+        incident.refresh_from_db()
+        incident_resolve(
+            incident=incident,
+            author=user,
+            expected_version=incident.version,
+            resolved_at=start + timedelta(hours=5),
+            estimate=EstimateInput(
+                Decimal("20000"),
+                38_000,
+                EstimateConfidence.HIGH,
+                basis="Measured lost searches against the same weekday last week.",
+            ),
+            closing_update="Search is fully restored. The RCA follows within two days.",
+            now=start + timedelta(hours=5, minutes=5),
+        )
+        action_item_add(
+            incident=incident,
+            data=ActionInput(
+                "Disk space alerts at 70% on the search cluster",
+                ActionKind.PREVENTIVE,
+                due_on=timezone.localdate(now) - timedelta(days=2),
+                owner=user,
+            ),
+        )
+        done = action_item_add(
+            incident=incident,
+            data=ActionInput(
+                "Imports check free disk space before they start",
+                ActionKind.PREVENTIVE,
+                due_on=timezone.localdate(now) - timedelta(days=3),
+                owner=user,
+            ),
+        )
+        action_item_complete(item=done, now=now - timedelta(days=3))
+        rca_save(
+            incident=incident,
+            author=user,
+            fields={
+                "root_cause": "A catalogue import filled the search index's disk.",
+                "root_cause_confirmed": True,
+                "contributing_factors": "No disk space alert; the import did not check free space.",
+                "why_not_caught": "We watched search errors, not the disk they depend on.",
+                "went_well": "Clear hourly updates; the rebuild from backup worked first time.",
+                "went_badly": "22 minutes to detect; no runbook for a full rebuild.",
+            },
+        )
         _link, token = share_link_create(incident=incident, created_by=user, label="CEO")
         return token
 
     def delete_incident(self, incident: Incident) -> None:
+        incident.action_items.all().delete()
         incident.updates.filter(corrects__isnull=False).delete()
         incident.updates.all().delete()
         incident.delete()

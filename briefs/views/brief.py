@@ -1,0 +1,233 @@
+"""The architect's brief: timeline, updates, executive links and exports."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, get_conditional_response
+from django.views.decorators.http import (
+    require_GET,
+    require_POST,
+)
+from django_htmx.http import retarget
+
+from briefs import pdf, services
+from briefs.brief import brief_context, brief_pdf
+from briefs.forms import (
+    ActionItemForm,
+    ShareLinkForm,
+    UpdateForm,
+)
+from briefs.middleware import zone_from_request
+from briefs.models import (
+    EstimateConfidence,
+    Incident,
+    OperatingState,
+    ShareLink,
+    Status,
+)
+from briefs.services import (
+    EstimateInput,
+    update_post,
+)
+from briefs.views.common import (
+    HtmxHttpRequest,
+    current_user,
+    incident_for_editor,
+    incident_people,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- The brief, its timeline and updates ------------------------------------------------------
+
+
+def _update_form(
+    incident: Incident, now: datetime, data: Any = None, corrects: int | None = None
+) -> UpdateForm:
+    due = timezone.localtime(now + timedelta(minutes=incident.update_cadence_minutes))
+    initial = {
+        "operating_state": incident.operating_state or OperatingState.DEGRADED,
+        "next_update_due": due.replace(second=0, microsecond=0),
+        "corrects": corrects,
+    }
+    return UpdateForm(data, incident=incident, now=now, initial=initial)
+
+
+def _architect_context(request: HttpRequest, incident: Incident, now: datetime) -> dict[str, Any]:
+    context = brief_context(incident, zone=zone_from_request(request), now=now, architect=True)
+    brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
+    context.update(
+        {
+            "live_url": f"{brief_url}?fragment=live",
+            "incident_url": brief_url,
+            "brief_url": brief_url,
+            "refresh_seconds": settings.BRIEF_REFRESH_SECONDS,
+        }
+    )
+    return context
+
+
+def _architect_brief(
+    request: HttpRequest, incident: Incident, *, form: UpdateForm | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    corrects = request.GET.get("corrects", "")
+    context = _architect_context(request, incident, now)
+    context.update(
+        {
+            "form": form
+            or _update_form(incident, now, corrects=int(corrects) if corrects.isdigit() else None),
+            "links": list(incident.share_links.all()),
+            "link_form": ShareLinkForm(),
+            "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
+        }
+    )
+    return render(request, "briefs/brief.html", context, status=status)
+
+
+@require_GET
+def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    if incident.status == Status.DRAFT:
+        return redirect("briefs:incident_resume", incident.public_id)
+    if request.htmx and request.GET.get("fragment") == "live":
+        context = _architect_context(request, incident, timezone.now())
+        return render(request, "briefs/brief.html#live", context)
+    return _architect_brief(request, incident)
+
+
+@require_POST
+def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    now = timezone.now()
+    form = _update_form(incident, now, data=request.POST)
+    if not form.is_valid():
+        if not request.htmx:
+            return _architect_brief(request, incident, form=form, status=400)
+        context = {"form": form, "incident": incident, "brief_url": request.path}
+        response = render(request, "briefs/brief.html#update_form", context, status=400)
+        return retarget(response, "#update-form")
+    data = form.cleaned_data
+    estimate = None
+    if data.get("revenue_per_hour") is not None:
+        estimate = EstimateInput(
+            revenue_per_hour=data["revenue_per_hour"],
+            customers_affected=data["customers_affected"],
+            confidence=data.get("estimate_confidence") or EstimateConfidence.MEDIUM,
+            basis=data.get("estimate_basis", ""),
+        )
+    update_post(
+        incident=incident,
+        author=current_user(request),
+        what_changed=data["what_changed"],
+        operating_state=data["operating_state"],
+        next_steps=data["next_steps"],
+        eta_earliest=data.get("eta_earliest"),
+        eta_latest=data.get("eta_latest"),
+        next_update_due=data["next_update_due"],
+        estimate=estimate,
+        corrects=form.corrected,
+        posted_at=now,
+    )
+    brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
+    if not request.htmx:
+        return redirect(f"{brief_url}#timeline")
+    # The new entry, figures and chart replace the live region; a fresh form comes out of band.
+    fresh = incident_for_editor(request, public_id)
+    context = _architect_context(request, fresh, now)
+    context["form"] = _update_form(fresh, now)
+    return render(request, "briefs/update_posted.html", context)
+
+
+# --- Executive links --------------------------------------------------------------------------
+
+
+@require_POST
+def share_link_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    form = ShareLinkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(reverse("briefs:incident_brief", args=[incident.public_id]) + "#links")
+    link, token = services.share_link_create(
+        incident=incident,
+        created_by=current_user(request),
+        label=form.cleaned_data["label"],
+        valid_for=timedelta(days=form.cleaned_data["valid_days"]),
+    )
+    url = request.build_absolute_uri(reverse("briefs:share_view", args=[token]))
+    # The token is shown once, in this response, and stored nowhere: not even in the session.
+    response = render(
+        request, "briefs/share_link_created.html", {"incident": incident, "link": link, "url": url}
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    link = get_object_or_404(ShareLink, incident=incident, public_id=link_id)
+    services.share_link_revoke(link=link)
+    messages.success(request, f"The link “{link.label}” no longer opens the brief.")
+    return redirect(reverse("briefs:incident_brief", args=[incident.public_id]) + "#links")
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+
+def markdown_response(request: HttpRequest, incident: Incident, *, architect: bool) -> HttpResponse:
+    context = brief_context(incident, zone=zone_from_request(request), architect=architect)
+    html_escaped = render_to_string("briefs/brief.md", context, request=request)
+    # Escaped like HTML, so pasted into a Markdown renderer no tag comes alive; quotes and
+    # apostrophes cannot open a tag, so they are given back for readability.
+    text = html_escaped.replace("&#x27;", "'").replace("&quot;", '"')
+    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+def pdf_response(request: HttpRequest, incident: Incident, *, architect: bool) -> HttpResponse:
+    try:
+        content, etag = brief_pdf(
+            incident,
+            zone=zone_from_request(request),
+            size=pdf.page_size_for(request.GET.get("size")),
+            appendix=architect and request.GET.get("appendix") == "1",
+            base_url=request.build_absolute_uri("/"),
+        )
+    except pdf.PdfRenderTimeout:
+        logger.warning("PDF render timed out for incident %s", incident.public_id)
+        return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
+    except pdf.PdfRenderError:
+        logger.exception("PDF render failed for incident %s", incident.public_id)
+        return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = pdf.content_disposition(incident.title)
+    response["ETag"] = etag
+    return get_conditional_response(request, etag=etag, response=response) or response
+
+
+@require_GET
+def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return pdf_response(request, incident_for_editor(request, public_id), architect=True)
+
+
+@require_GET
+def incident_markdown(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return markdown_response(request, incident_for_editor(request, public_id), architect=True)

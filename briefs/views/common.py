@@ -1,0 +1,35 @@
+"""What every architect view shares: the htmx request type and the access rule."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django_htmx.middleware import HtmxDetails
+
+from briefs.brief import brief_queryset
+from briefs.models import Incident
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def current_user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def incident_for_editor(request: HttpRequest, public_id: UUID) -> Incident:
+    """The one access rule for an incident: its owner or a collaborator, else 404."""
+    editable = Incident.objects.editable_by(request.user).values("pk")
+    return get_object_or_404(brief_queryset().filter(pk__in=editable), public_id=public_id)
+
+
+def incident_people(incident: Incident) -> QuerySet[User]:
+    """Who can own an action item in the app: the incident's owner and collaborators."""
+    ids = [incident.owner_id, *(user.pk for user in incident.collaborators.all())]
+    return User.objects.filter(pk__in=ids).order_by("username")

@@ -1,0 +1,278 @@
+"""After the meeting: its record, action items, resolution, the RCA and the audit trail."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from briefs import pdf, services
+from briefs.brief import rca_context
+from briefs.brief import rca_pdf as render_rca_pdf
+from briefs.forms import (
+    ActionItemForm,
+    ActionItemFormSet,
+    MeetingDecisionFormSet,
+    MeetingForm,
+    RcaForm,
+    ReopenForm,
+    ResolveForm,
+)
+from briefs.history import incident_history_entries
+from briefs.middleware import zone_from_request
+from briefs.models import ActionItem, Incident, Status
+from briefs.services import ActionInput, EstimateInput, VersionConflict
+from briefs.views.common import current_user, incident_for_editor, incident_people
+
+logger = logging.getLogger(__name__)
+
+
+def _brief_url(incident: Incident, anchor: str = "") -> str:
+    return reverse("briefs:incident_brief", args=[incident.public_id]) + anchor
+
+
+def _action_input(data: dict[str, Any]) -> ActionInput:
+    return ActionInput(
+        description=data["description"],
+        kind=data["kind"],
+        due_on=data.get("due_on"),
+        owner=data.get("owner"),
+        owner_name=data.get("owner_name", ""),
+    )
+
+
+def _conflict_message(request: HttpRequest) -> None:
+    messages.error(
+        request,
+        "Someone else changed this incident while you were editing. Nothing was saved; "
+        "your entries are still in the form below. Check the brief, then save again.",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    people = incident_people(incident)
+    data = request.POST if request.method == "POST" else None
+    form = MeetingForm(
+        data,
+        initial={
+            "version": incident.version,
+            "held_at": timezone.localtime().replace(second=0, microsecond=0),
+        },
+    )
+    decisions = MeetingDecisionFormSet(data, prefix="decisions")
+    actions = ActionItemFormSet(data, prefix="actions", form_kwargs={"people": people})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and decisions.is_valid() and actions.is_valid():
+            try:
+                services.meeting_record(
+                    incident=incident,
+                    recorded_by=current_user(request),
+                    expected_version=form.cleaned_data["version"],
+                    held_at=form.cleaned_data["held_at"],
+                    attendees=form.cleaned_data["attendees"],
+                    resources_granted=form.cleaned_data["resources_granted"],
+                    rca_due_on=form.cleaned_data["rca_due_on"],
+                    cadence_minutes=form.cleaned_data["cadence_minutes"],
+                    decisions=[
+                        (d["decision"], d["decided_by"])
+                        for d in decisions.cleaned_data
+                        if d.get("decision")
+                    ],
+                    actions=[
+                        _action_input(a) for a in actions.cleaned_data if a.get("description")
+                    ],
+                )
+            except VersionConflict:
+                _conflict_message(request)
+                status = 409
+            else:
+                messages.success(request, "The meeting is recorded.")
+                return redirect(_brief_url(incident, "#commitments"))
+        else:
+            status = 400
+    return render(
+        request,
+        "briefs/meeting_form.html",
+        {"incident": incident, "form": form, "decisions": decisions, "actions": actions},
+        status=status,
+    )
+
+
+@require_POST
+def action_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    form = ActionItemForm(request.POST, people=incident_people(incident))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        back = ""
+    back = back or _brief_url(incident, "#commitments")
+    if form.is_valid():
+        services.action_item_add(incident=incident, data=_action_input(form.cleaned_data))
+        messages.success(request, "The action item is added.")
+    else:
+        problems = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"The action item was not added: {problems}")
+    return redirect(back)
+
+
+@require_POST
+def action_complete(request: HttpRequest, public_id: UUID, item_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    item = get_object_or_404(ActionItem, incident=incident, public_id=item_id)
+    services.action_item_complete(item=item)
+    messages.success(request, f"“{item.description}” is done.")
+    return redirect(_brief_url(incident, "#commitments"))
+
+
+@require_http_methods(["GET", "POST"])
+def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    if incident.status == Status.DRAFT:
+        raise Http404("A draft cannot be resolved")
+    now = timezone.now()
+    estimate = incident.current_estimate()
+    initial = {
+        "version": incident.version,
+        "resolved_at": timezone.localtime(now).replace(second=0, microsecond=0),
+        "revenue_per_hour": estimate.revenue_per_hour if estimate else None,
+        "customers_affected": estimate.customers_affected if estimate else None,
+    }
+    data = request.POST if request.method == "POST" else None
+    form = ResolveForm(data, incident=incident, now=now, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values = form.cleaned_data
+            try:
+                services.incident_resolve(
+                    incident=incident,
+                    author=current_user(request),
+                    expected_version=values["version"],
+                    resolved_at=values["resolved_at"],
+                    estimate=EstimateInput(
+                        revenue_per_hour=values["revenue_per_hour"],
+                        customers_affected=values["customers_affected"],
+                        confidence=values["confidence"],
+                        basis=values["basis"],
+                    ),
+                    closing_update=values["closing_update"],
+                )
+            except VersionConflict:
+                _conflict_message(request)
+                status = 409
+            else:
+                messages.success(
+                    request, "The incident is resolved; the executive link shows the follow-up."
+                )
+                return redirect(_brief_url(incident))
+        else:
+            status = 400
+    return render(
+        request, "briefs/resolve_form.html", {"incident": incident, "form": form}, status=status
+    )
+
+
+@require_POST
+def incident_reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    form = ReopenForm(request.POST)
+    if incident.resolved_at is None:
+        messages.error(request, "The incident is not resolved.")
+    elif not form.is_valid():
+        messages.error(request, "Give a reason for reopening, and reload the page if it is old.")
+    else:
+        try:
+            services.incident_reopen(
+                incident=incident,
+                author=current_user(request),
+                expected_version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+            )
+        except VersionConflict:
+            _conflict_message(request)
+        else:
+            messages.success(request, "The incident is reopened.")
+    return redirect(_brief_url(incident))
+
+
+def _resolved_or_404(incident: Incident) -> None:
+    if incident.resolved_at is None:
+        raise Http404("The root-cause analysis comes after resolution")
+
+
+@require_http_methods(["GET", "POST"])
+def rca_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    _resolved_or_404(incident)
+    existing = getattr(incident, "rca", None)
+    # A first draft starts from the root cause as it was understood during the incident.
+    initial = {} if existing else {"root_cause": incident.root_cause}
+    data = request.POST if request.method == "POST" else None
+    form = RcaForm(data, instance=existing, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.rca_save(
+                incident=incident, author=current_user(request), fields=form.cleaned_data
+            )
+            messages.success(request, "The root-cause analysis is saved.")
+            return redirect("briefs:rca_edit", incident.public_id)
+        status = 400
+    context = rca_context(incident, zone=zone_from_request(request))
+    context.update(
+        {
+            "form": form,
+            "action_form": ActionItemForm(
+                people=incident_people(incident), initial={"kind": "preventive"}
+            ),
+            "architect": True,
+        }
+    )
+    return render(request, "briefs/rca.html", context, status=status)
+
+
+@require_GET
+def rca_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    _resolved_or_404(incident)
+    return rca_pdf_response(request, incident)
+
+
+def rca_pdf_response(request: HttpRequest, incident: Incident) -> HttpResponse:
+    try:
+        content, etag = render_rca_pdf(
+            incident,
+            zone=zone_from_request(request),
+            size=pdf.page_size_for(request.GET.get("size")),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except pdf.PdfRenderTimeout:
+        return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
+    except pdf.PdfRenderError:
+        logger.exception("RCA PDF render failed for incident %s", incident.public_id)
+        return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = pdf.content_disposition(incident.title, "rca")
+    response["ETag"] = etag
+    return response
+
+
+@require_GET
+def incident_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id)
+    return render(
+        request,
+        "briefs/history.html",
+        {"incident": incident, "entries": incident_history_entries(incident)},
+    )
