@@ -1,7 +1,6 @@
 import pytest
-from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate, ShareLink
 
@@ -23,7 +22,8 @@ def test_demo_builds_a_realistic_escalation(db: None, capsys: pytest.CaptureFixt
     assert incident.estimates.count() == 3
     assert incident.updates.count() == 18
     assert 18 * 3600 <= incident.elapsed().total_seconds() < 19 * 3600
-    assert authenticate(username="architect", password="escalate-demo") is not None
+    login = Client().post("/login/", {"username": "architect", "password": "escalate-demo"})
+    assert login.status_code == 302
     meeting = incident.meetings.get()
     assert meeting.decisions.count() == 2
     assert incident.action_items.count() == 4

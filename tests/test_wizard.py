@@ -382,7 +382,8 @@ def test_a_draft_survives_a_new_client_session(
     client.force_login(owner)
     post_step(client, draft, "cause", FULL_ANSWERS["cause"])
     fresh = Client()
-    assert fresh.login(username="owner", password=PASSWORD)
+    login = fresh.post("/login/", {"username": "owner", "password": PASSWORD})
+    assert login.status_code == 302
     assert draft.title.encode() in fresh.get("/").content
     response = fresh.get(f"/incidents/{draft.public_id}/escalate/")
     assert response["Location"] == step_url(draft, "assess")

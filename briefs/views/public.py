@@ -24,6 +24,7 @@ from django.views.decorators.http import (
 from briefs import services
 from briefs.brief import brief_context, brief_queryset, rca_context
 from briefs.middleware import zone_from_request
+from briefs.security import share_link_rate_limited
 from briefs.models import (
     Incident,
     ShareLink,
@@ -56,6 +57,7 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
 
 @login_not_required
 @require_safe
+@share_link_rate_limited
 def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
@@ -84,6 +86,7 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @require_safe
+@share_link_rate_limited
 def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
@@ -92,6 +95,7 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @require_safe
+@share_link_rate_limited
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
@@ -108,6 +112,7 @@ def _link_rca(token: str) -> Incident:
 
 @login_not_required
 @require_safe
+@share_link_rate_limited
 def share_rca(request: HttpRequest, token: str) -> HttpResponse:
     incident = _link_rca(token)
     context = rca_context(incident, zone=zone_from_request(request))
@@ -117,5 +122,6 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @require_safe
+@share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return _public_headers(rca_pdf_response(request, _link_rca(token)))
