@@ -46,6 +46,25 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+# Incidents, ETAs and promised updates fall within these years; outside them a date is a typo,
+# and near the ends of the calendar (year 1, year 9999) moving it between time zones overflows.
+EARLIEST_YEAR = 2000
+LATEST_YEAR = 2099
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the viewer's time zone."""
+
+    widget = LocalDateTimeInput
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise ValidationError(
+                f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.", code="year"
+            )
+
+
 def _money_field(label: str, **kwargs: Any) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
@@ -133,11 +152,8 @@ class WhatHappenedForm(StepForm):
     class Meta:
         model = Incident
         fields = ["title", "system", "description", "severity", "started_at", "detected_at"]
-        widgets = {
-            "started_at": LocalDateTimeInput,
-            "detected_at": LocalDateTimeInput,
-            "description": forms.Textarea(attrs={"rows": 2}),
-        }
+        field_classes = {"started_at": LocalDateTimeField, "detected_at": LocalDateTimeField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         labels = {
             "title": "A short name for the incident",
             "started_at": "When it started",
@@ -235,9 +251,8 @@ class OutlookForm(StepForm):
             "preventive_measures",
             "monitoring_changes",
         ]
+        field_classes = {"eta_earliest": LocalDateTimeField, "eta_latest": LocalDateTimeField}
         widgets = {
-            "eta_earliest": LocalDateTimeInput,
-            "eta_latest": LocalDateTimeInput,
             "dependencies": forms.Textarea,
             "recurrence_risk": forms.Textarea,
             "preventive_measures": forms.Textarea,
@@ -274,6 +289,7 @@ class ResourcesForm(StepForm):
     update_cadence_minutes = forms.TypedChoiceField(
         label="Updates promised to the CEO",
         coerce=int,
+        empty_value=None,
         choices=[
             (30, "Every 30 minutes"),
             (60, "Every hour"),
@@ -315,9 +331,9 @@ class ResourcesForm(StepForm):
             del self.fields["add_collaborator"]
         self.new_collaborator: User | None = None
 
-    def clean_update_cadence_minutes(self) -> int:
-        value: int = self.cleaned_data["update_cadence_minutes"]
-        if not MIN_CADENCE_MINUTES <= value <= MAX_CADENCE_MINUTES:
+    def clean_update_cadence_minutes(self) -> int | None:
+        value: int | None = self.cleaned_data["update_cadence_minutes"]
+        if value is not None and not MIN_CADENCE_MINUTES <= value <= MAX_CADENCE_MINUTES:
             raise ValidationError("Choose one of the offered intervals.")
         return value
 
@@ -381,14 +397,10 @@ class UpdateForm(forms.Form):
     estimate_basis = forms.CharField(
         label="Basis of the revised estimate", max_length=NOTE_LENGTH, required=False
     )
-    eta_earliest = forms.DateTimeField(
-        label="Revised ETA: earliest", required=False, widget=LocalDateTimeInput
-    )
-    eta_latest = forms.DateTimeField(
-        label="Revised ETA: latest", required=False, widget=LocalDateTimeInput
-    )
-    next_update_due = forms.DateTimeField(
-        label="Next update due", widget=LocalDateTimeInput, help_text="Your promise to the CEO."
+    eta_earliest = LocalDateTimeField(label="Revised ETA: earliest", required=False)
+    eta_latest = LocalDateTimeField(label="Revised ETA: latest", required=False)
+    next_update_due = LocalDateTimeField(
+        label="Next update due", help_text="Your promise to the CEO."
     )
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
@@ -466,7 +478,7 @@ CADENCE_CHOICES = [
 
 
 class MeetingForm(VersionedForm):
-    held_at = forms.DateTimeField(label="When the meeting was held", widget=LocalDateTimeInput)
+    held_at = LocalDateTimeField(label="When the meeting was held")
     attendees = forms.CharField(
         label="Who attended", max_length=NOTE_LENGTH, help_text="For example: CEO, CFO, VP Eng."
     )
@@ -532,7 +544,7 @@ ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=2, max_num=20)
 
 
 class ResolveForm(VersionedForm):
-    resolved_at = forms.DateTimeField(label="Resolved at", widget=LocalDateTimeInput)
+    resolved_at = LocalDateTimeField(label="Resolved at")
     revenue_per_hour = _money_field("Final revenue at risk per hour")
     customers_affected = _customers_field("Customers affected in total")
     confidence = forms.ChoiceField(

@@ -82,16 +82,27 @@ def _architect_context(request: HttpRequest, incident: Incident, now: datetime) 
     return context
 
 
+def _entry_number(value: str | None) -> int | None:
+    """The timeline entry a "Correct this" link names, or None for anything that is not one.
+
+    Not `str.isdigit`: it accepts "²", which int() refuses, and int() refuses over 4300 digits.
+    """
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if number >= 1 else None
+
+
 def _architect_brief(
     request: HttpRequest, incident: Incident, *, form: UpdateForm | None = None, status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
-    corrects = request.GET.get("corrects", "")
     context = _architect_context(request, incident, now)
     context.update(
         {
             "form": form
-            or _update_form(incident, now, corrects=int(corrects) if corrects.isdigit() else None),
+            or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
             "links": list(incident.share_links.all()),
             "link_form": ShareLinkForm(),
             "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),

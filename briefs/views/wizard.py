@@ -291,11 +291,16 @@ def _save_step(
         return
 
     assert isinstance(form, forms.ModelForm)
-    model_fields = {name: data[name] for name in form._meta.fields or [] if name in data}
+    # An incomplete step (Back, the step list) may leave any field empty; a field the incident
+    # cannot be without (title, severity, cadence) then keeps its saved value.
+    required = {field.name for field in Incident._meta.concrete_fields if not field.blank}
+    model_fields = {
+        name: data[name]
+        for name in form._meta.fields or []
+        if name in data and (data[name] not in (None, "") or name not in required)
+    }
     if step == "assess":
         model_fields["assessed_at"] = incident.assessed_at or timezone.now()
-    if step == "what-happened" and not data.get("title"):
-        model_fields.pop("title", None)
 
     def save_related(current: Incident) -> None:
         if formset is not None:
