@@ -57,3 +57,27 @@ check: export DEBUG ?= 1
 check: lint typecheck
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
+
+# Issue 7's performance budgets: a fresh database (PostgreSQL when DATABASE_URL is set), gunicorn
+# as in production, wrk, PDF timings and query counts; exits 1 when a budget is missed. Figures
+# go to var/bench/latest.json; docs/scaling.md explains them. apt-gets wrk and Chromium if absent.
+.PHONY: bench
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Backups (README, "Backup and restore"): pg_dump/pg_restore on PostgreSQL, dumpdata/loaddata on
+# SQLite, via manage.py backup/restore. No `install` prerequisite and no DEBUG default: they run
+# in production too, where the environment comes from `uv sync --no-dev`.
+.PHONY: backup restore audit
+backup:
+	$(MANAGE) backup
+
+restore:
+	$(MANAGE) restore $(if $(NOINPUT),--noinput) $(or $(FILE),$(error usage: make restore FILE=var/backups/escalation-<time>.dump [NOINPUT=1]))
+
+# pip-audit on exactly the locked set, against PyPI's advisories (.ci/pypi_advisories.py says why
+# not pip-audit's own services).
+audit: install
+	@mkdir -p var
+	$(UV) export --frozen --format requirements-txt --no-emit-project --quiet --output-file var/requirements.txt
+	$(PY) .ci/pypi_advisories.py .venv/bin/pip-audit --strict --disable-pip --progress-spinner off -r var/requirements.txt

@@ -7,6 +7,8 @@ requests in the same minute render the same bytes (which lets the executive link
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,9 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Prefetch, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from briefs import glossary, pdf, wizard
 from briefs.chart import CostChart, cost_chart
@@ -38,9 +42,68 @@ from briefs.timeline import (
     timeline_rows,
 )
 
-# The printed timeline keeps the last day in full; older hours shrink to one line per day, and
-# the full record goes to an appendix (see `pdf_timeline`).
-PDF_FULL_TIMELINE = timedelta(hours=24)
+# The timeline keeps the incident's last day in full; older hours shrink to one line per day
+# (see `recent_timeline`). The page links to the full record.
+FULL_TIMELINE = timedelta(hours=24)
+
+
+FRAGMENT_SECONDS = 120
+
+
+def brief_stamp(incident: Incident) -> str:
+    """Changes whenever anything the brief shows changes: every service that writes to an
+    incident or to the rows it shows bumps its `version` or touches its `updated_at`."""
+    return f"{incident.pk}:{incident.version}:{incident.updated_at.isoformat()}"
+
+
+def live_fragment(
+    incident: Incident,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    architect: bool,
+    urls: dict[str, str],
+    seen_sequence: int | None = None,
+    full_timeline: bool = False,
+) -> tuple[SafeString, str]:
+    """The live region of the brief as HTML, and its ETag.
+
+    Rendered once per brief version, minute, zone and audience, then served from a per-process
+    cache: the key changes with anything the HTML depends on, so an entry is never stale, only
+    unused. The HTML holds no per-request secret (no CSRF token, no CSP nonce), so it may be
+    shared between viewers of the same audience. `incident` needs no prefetches: the full row
+    set is loaded only on a miss.
+    """
+    now = minute(now)
+    material = "|".join(
+        [
+            brief_stamp(incident),
+            now.isoformat(),
+            zone.key,
+            "architect" if architect else "executive",
+            str(seen_sequence),
+            str(full_timeline),
+            *(f"{name}={url}" for name, url in sorted(urls.items())),
+        ]
+    )
+    key = hashlib.sha256(material.encode()).hexdigest()
+    fragments = caches["fragments"]
+    html = fragments.get(key)
+    if html is None:
+        context = brief_context(
+            brief_queryset().get(pk=incident.pk),
+            zone=zone,
+            now=now,
+            architect=architect,
+            seen_sequence=seen_sequence,
+            full_timeline=full_timeline,
+        )
+        context.update(urls)
+        context["refresh_seconds"] = settings.BRIEF_REFRESH_SECONDS
+        with timezone.override(zone):
+            html = render_to_string("briefs/_live.html", context)
+        fragments.set(key, html, FRAGMENT_SECONDS)
+    return mark_safe(html), f'"{key}"'  # noqa: S308 - our own template's escaped output
 
 
 def brief_queryset() -> QuerySet[Incident]:
@@ -52,7 +115,6 @@ def brief_queryset() -> QuerySet[Incident]:
             queryset=IncidentUpdate.objects.select_related("author", "estimate", "corrects"),
         ),
         "decisions",
-        "collaborators",
         Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
         Prefetch("meetings", queryset=Meeting.objects.prefetch_related("decisions")),
     )
@@ -169,7 +231,10 @@ def brief_context(
     now: datetime | None = None,
     architect: bool,
     seen_sequence: int | None = None,
+    full_timeline: bool = False,
 ) -> dict[str, Any]:
+    """Everything the brief shows. The timeline holds the last day in full and one line per
+    older day, unless `full_timeline`: a month-long incident must not make a 400 KB page."""
     now = minute(now or timezone.now())
     estimates = incident.estimates_in_order()
     updates = sorted(incident.updates.all(), key=lambda u: u.sequence)
@@ -180,9 +245,14 @@ def brief_context(
         now=now,
         resolved_at=incident.resolved_at,
     )
-    rows: list[HourGroup | GapRow] = timeline_rows(
-        group_by_hour(updates, zone), record.gaps, zone=zone
-    )
+    older_days: list[DaySummary] = []
+    if full_timeline:
+        shown, gaps = updates, record.gaps
+    else:
+        shown, older_days = recent_timeline(updates, zone=zone, end=incident.end_or(now))
+        cutoff = incident.end_or(now) - FULL_TIMELINE
+        gaps = [gap for gap in record.gaps if gap.end >= cutoff]
+    rows: list[HourGroup | GapRow] = timeline_rows(group_by_hour(shown, zone), gaps, zone=zone)
     chart: CostChart = cost_chart(
         incident, estimates=estimates, updates=updates, now=now, zone=zone
     )
@@ -194,6 +264,7 @@ def brief_context(
         "architect": architect,
         "record": record,
         "rows": rows,
+        "older_days": older_days,
         "updates": updates,
         "corrected_ids": corrected,
         "chart": chart,
@@ -208,11 +279,12 @@ def brief_context(
     }
 
 
-def pdf_timeline(
-    updates: list[IncidentUpdate], *, zone: ZoneInfo, now: datetime
+def recent_timeline(
+    updates: list[IncidentUpdate], *, zone: ZoneInfo, end: datetime
 ) -> tuple[list[IncidentUpdate], list[DaySummary]]:
-    """The updates of the last 24 hours in full, and one summary line per older day."""
-    cutoff = now - PDF_FULL_TIMELINE
+    """The updates of the incident's last 24 hours in full, and one summary line per older day
+    (newest first). The last 24 hours run up to now, or up to the resolution."""
+    cutoff = end - FULL_TIMELINE
     recent = [u for u in updates if u.posted_at >= cutoff]
     days: dict[Any, list[IncidentUpdate]] = {}
     for update in updates:
@@ -225,7 +297,7 @@ def pdf_timeline(
             first=entries[0].posted_at,
             last=entries[-1].posted_at,
         )
-        for entries in days.values()
+        for entries in reversed(days.values())
     ]
     return recent, summaries
 
@@ -241,30 +313,44 @@ def brief_pdf(
 ) -> tuple[bytes, str]:
     """The brief as PDF bytes and their ETag, from the cache when the brief is unchanged.
 
-    Raises `pdf.PdfRenderError` (or its `PdfRenderTimeout`) when WeasyPrint fails or runs over
-    the time limit.
+    The cache key comes from the brief's stamp (see `brief_stamp`), so a repeat download costs
+    one lookup: nothing is loaded or rendered. Raises `pdf.PdfRenderError` (or its
+    `PdfRenderTimeout`) when WeasyPrint fails or runs over the time limit.
     """
-    now = now or timezone.now()
-    context = brief_context(incident, zone=zone, now=now, architect=False)
-    recent, older_days = pdf_timeline(context["updates"], zone=zone, now=now)
-    context.update(
-        {
-            "recent_updates": recent,
-            "older_days": older_days,
-            "appendix": appendix,
-            "script": wizard.meeting_script(incident) if appendix else [],
-        }
-    )
-    return _document_pdf("briefs/brief_pdf.html", context, incident.title, zone, size, base_url)
+    now = minute(now or timezone.now())
+
+    def html() -> str:
+        full = brief_queryset().get(pk=incident.pk)
+        context = brief_context(full, zone=zone, now=now, architect=False)
+        recent, _ = recent_timeline(context["updates"], zone=zone, end=full.end_or(now))
+        context.update(
+            {
+                "recent_updates": recent,
+                "appendix": appendix,
+                "script": wizard.meeting_script(full) if appendix else [],
+            }
+        )
+        with timezone.override(zone):
+            return render_to_string("briefs/brief_pdf.html", context)
+
+    key = f"brief|{brief_stamp(incident)}|{now.isoformat()}|{zone.key}|{size}|{appendix}"
+    return _document_pdf(key, html, incident.title, zone, size, base_url, now)
 
 
 def rca_pdf(
     incident: Incident, *, zone: ZoneInfo, size: str, base_url: str, now: datetime | None = None
 ) -> tuple[bytes, str]:
     """The root-cause analysis as PDF: the same engine, fonts, fetcher and time limit."""
-    context = rca_context(incident, zone=zone, now=now)
+    now = minute(now or timezone.now())
+
+    def html() -> str:
+        context = rca_context(brief_queryset().get(pk=incident.pk), zone=zone, now=now)
+        with timezone.override(zone):
+            return render_to_string("briefs/rca_pdf.html", context)
+
     title = f"Root-cause analysis: {incident.title}"
-    return _document_pdf("briefs/rca_pdf.html", context, title, zone, size, base_url)
+    key = f"rca|{brief_stamp(incident)}|{now.isoformat()}|{zone.key}|{size}"
+    return _document_pdf(key, html, title, zone, size, base_url, now)
 
 
 def rca_context(
@@ -283,15 +369,19 @@ def rca_context(
 
 
 def _document_pdf(
-    template: str, context: dict[str, Any], title: str, zone: ZoneInfo, size: str, base_url: str
+    key: str,
+    html: Callable[[], str],
+    title: str,
+    zone: ZoneInfo,
+    size: str,
+    base_url: str,
+    now: datetime,
 ) -> tuple[bytes, str]:
-    with timezone.override(zone):
-        html = render_to_string(template, context)
-    label = pdf.format_generated_label(timezone.localtime(context["now"], zone))
+    label = pdf.format_generated_label(timezone.localtime(now, zone))
 
     def render_now() -> bytes:
         return pdf.render_pdf(
-            html,
+            html(),
             base_url=base_url,
             title=title,
             page_size=size,
@@ -299,4 +389,4 @@ def _document_pdf(
             timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
         )
 
-    return pdf.cached_pdf(f"{size}\n{title}\n{html}", render_now)
+    return pdf.cached_pdf(f"{key}|{title}", render_now)

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -26,3 +27,29 @@ class TimezoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with timezone.override(zone_from_request(request)):
             return self.get_response(request)
+
+
+# How stale a session's expiry may get before a request pushes it back: the idle timeout is
+# then exact to within this, and a busy user costs one session write per interval, not per page.
+SESSION_REFRESH = timedelta(minutes=5)
+LAST_REFRESH = "_idle_refreshed_at"
+
+
+class SessionIdleMiddleware:
+    """Ends sessions after SESSION_COOKIE_AGE seconds without a request.
+
+    Django's SESSION_SAVE_EVERY_REQUEST would do it with a database write on every page view.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = timezone.now().timestamp()
+            if now - session.get(LAST_REFRESH, 0) >= SESSION_REFRESH.total_seconds():
+                # Modified, so SessionMiddleware saves it with a fresh expiry.
+                session[LAST_REFRESH] = now
+        return response

@@ -477,10 +477,11 @@ def _engine_fingerprint() -> str:
 def cached_pdf(key_material: str, render: Callable[[], bytes]) -> tuple[bytes, str]:
     """The PDF for ``key_material`` from the shared cache, calling ``render`` only on a miss.
 
-    ``key_material`` must hold everything the bytes depend on: the rendered HTML and the
-    options (page size, generated label, title). Returns ``(pdf, etag)``. The ETag is the
-    content hash, equal on every replica; it is weak because a re-render after eviction may
-    differ in bytes (font subsets carry a timestamp) while showing the same brief.
+    ``key_material`` must identify everything the bytes depend on: the brief's version stamp
+    and minute (or its HTML), and the options (page size, zone, title). Returns
+    ``(pdf, etag)``. The ETag is the key's hash, equal on every replica; it is weak because a
+    re-render after eviction may differ in bytes (font subsets carry a timestamp) while showing
+    the same brief.
     """
     digest = hashlib.sha256(
         f"{_engine_fingerprint()}\n{key_material}".encode("utf-8", "surrogatepass")

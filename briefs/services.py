@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from briefs.models import (
@@ -108,7 +109,7 @@ def update_post(
     )
     # The update's facts become the incident's current facts (saved, so the audit trail sees it).
     changed = ["updated_at"]
-    locked.updated_at = posted_at
+    locked.updated_at = timezone.now()
     if operating_state and operating_state != locked.operating_state:
         locked.operating_state = operating_state
         changed.append("operating_state")
@@ -214,16 +215,26 @@ def share_link_revoke(*, link: ShareLink, now: datetime | None = None) -> None:
         link.save(update_fields=["revoked_at"])
 
 
-def share_link_record_visit(
-    *, link: ShareLink, incident: Incident, now: datetime | None = None
-) -> None:
-    """Count a visit and remember the newest update shown, for "new since your last visit"."""
-    newest = max((u.sequence for u in incident.updates.all()), default=0)
+# Loads of an executive link this close together count as one visit.
+VISIT_WINDOW = timedelta(minutes=1)
+
+
+def share_link_record_visit(*, link: ShareLink, now: datetime | None = None) -> bool:
+    """Count a visit and remember the newest update shown, for "new since your last visit".
+
+    Reloads within a minute are the same visit: they neither count again nor move what is
+    "new", and they cost no write, which is what keeps a crowd of executives cheap.
+    """
+    now = now or timezone.now()
+    if link.last_viewed_at is not None and now - link.last_viewed_at < VISIT_WINDOW:
+        return False
+    newest = IncidentUpdate.objects.filter(incident_id=link.incident_id).order_by("-sequence")
     ShareLink.objects.filter(pk=link.pk).update(
         view_count=F("view_count") + 1,
-        last_viewed_at=now or timezone.now(),
-        seen_sequence=newest,
+        last_viewed_at=now,
+        seen_sequence=Coalesce(Subquery(newest.values("sequence")[:1]), 0),
     )
+    return True
 
 
 @dataclass(frozen=True)
@@ -235,9 +246,15 @@ class ActionInput:
     owner_name: str = ""
 
 
+def _touch(incident_id: int) -> None:
+    """Mark the brief changed (its cached HTML is keyed by `updated_at`, see briefs.brief)."""
+    Incident.objects.filter(pk=incident_id).update(updated_at=timezone.now())
+
+
 def action_item_add(
     *, incident: Incident, data: ActionInput, meeting: Meeting | None = None
 ) -> ActionItem:
+    _touch(incident.pk)
     return ActionItem.objects.create(
         incident=incident,
         meeting=meeting,
@@ -253,6 +270,7 @@ def action_item_complete(*, item: ActionItem, now: datetime | None = None) -> No
     if item.done_at is None:
         item.done_at = now or timezone.now()
         item.save(update_fields=["done_at"])
+        _touch(item.incident_id)
 
 
 @transaction.atomic
@@ -368,6 +386,7 @@ def rca_save(*, incident: Incident, author: User, fields: dict[str, Any]) -> Roo
     rca, _ = RootCauseAnalysis.objects.update_or_create(
         incident=incident, defaults={**fields, "author": author, "updated_at": timezone.now()}
     )
+    _touch(incident.pk)
     return rca
 
 

@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "briefs.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -161,21 +162,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Caches and sessions live in the database (or Redis), never in a web node's memory,
 # so any number of web replicas can share them.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+_shared_cache: dict[str, object] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "django_cache",
-        }
-    }
+)
+CACHES = {
+    "default": _shared_cache,
+    # Rendered brief fragments, keyed by everything they depend on (briefs.brief.live_fragment):
+    # an entry is never stale, so each process may keep its own copy in memory.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# An idle timeout: every request pushes the expiry back.
+# An idle timeout: a session used within this many seconds lives on (briefs.middleware
+# refreshes its expiry at most every few minutes rather than writing on every request).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_TIMEOUT_SECONDS", 8 * 3600, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -13,6 +13,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 
 from briefs import pdf
@@ -155,7 +156,9 @@ def test_letter_size_on_request(owner_client: Client, brief: Incident) -> None:
 def test_architect_export_can_append_the_script_and_glossary(
     owner_client: Client, brief: Incident
 ) -> None:
-    Incident.objects.filter(pk=brief.pk).update(mitigation="We did a rollback.")
+    Incident.objects.filter(pk=brief.pk).update(
+        mitigation="We did a rollback.", updated_at=timezone.now()
+    )
     text = pdf_text(owner_client.get(f"/incidents/{brief.public_id}/pdf?appendix=1").content)
     assert "Appendix: the meeting script" in text
     assert "Appendix: glossary" in text

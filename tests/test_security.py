@@ -19,6 +19,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connections
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -272,7 +273,11 @@ def test_the_link_reaches_no_architect_page(
 
 def test_deploy_checks_pass_with_production_settings() -> None:
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        },
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "briefs.example.com",
@@ -463,9 +468,12 @@ def test_a_pathological_brief_renders_in_time_or_fails_cleanly_while_others_are_
 
     def keep_asking() -> None:
         other = Client()
-        while not done.is_set():
-            answered.append(other.get("/healthz").status_code)
-            time.sleep(0.05)
+        try:
+            while not done.is_set():
+                answered.append(other.get("/healthz").status_code)
+                time.sleep(0.05)
+        finally:
+            connections.close_all()  # this thread's own connection, not the test's
 
     watcher = threading.Thread(target=keep_asking)
     watcher.start()

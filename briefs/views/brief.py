@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import (
     HttpRequest,
@@ -18,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response
+from django.utils.safestring import SafeString
 from django.views.decorators.http import (
     require_GET,
     require_POST,
@@ -25,7 +25,7 @@ from django.views.decorators.http import (
 from django_htmx.http import retarget
 
 from briefs import pdf, services
-from briefs.brief import brief_context, brief_pdf
+from briefs.brief import brief_context, brief_pdf, live_fragment
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -68,18 +68,23 @@ def _update_form(
     return UpdateForm(data, incident=incident, now=now, initial=initial)
 
 
-def _architect_context(request: HttpRequest, incident: Incident, now: datetime) -> dict[str, Any]:
-    context = brief_context(incident, zone=zone_from_request(request), now=now, architect=True)
+def _architect_live(
+    request: HttpRequest, incident: Incident, now: datetime, *, full_timeline: bool = False
+) -> tuple[SafeString, str]:
     brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
-    context.update(
-        {
-            "live_url": f"{brief_url}?fragment=live",
-            "incident_url": brief_url,
-            "brief_url": brief_url,
-            "refresh_seconds": settings.BRIEF_REFRESH_SECONDS,
-        }
+    suffix = "&timeline=full" if full_timeline else ""
+    return live_fragment(
+        incident,
+        zone=zone_from_request(request),
+        now=now,
+        architect=True,
+        full_timeline=full_timeline,
+        urls={
+            "live_url": f"{brief_url}?fragment=live{suffix}",
+            "full_timeline_url": f"{brief_url}?timeline=full",
+            "correct_url": brief_url,
+        },
     )
-    return context
 
 
 def _entry_number(value: str | None) -> int | None:
@@ -98,33 +103,39 @@ def _architect_brief(
     request: HttpRequest, incident: Incident, *, form: UpdateForm | None = None, status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
-    context = _architect_context(request, incident, now)
-    context.update(
-        {
-            "form": form
-            or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
-            "links": list(incident.share_links.all()),
-            "link_form": ShareLinkForm(),
-            "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
-        }
-    )
+    full_timeline = request.GET.get("timeline") == "full"
+    live, _etag = _architect_live(request, incident, now, full_timeline=full_timeline)
+    people = incident_people(incident)
+    context = {
+        "incident": incident,
+        "live": live,
+        "form": form
+        or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
+        "links": list(incident.share_links.all()),
+        "link_form": ShareLinkForm(),
+        "action_form": ActionItemForm(people=people, auto_id="action_%s"),
+        "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
+    }
     return render(request, "briefs/brief.html", context, status=status)
 
 
 @require_GET
 def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     if incident.status == Status.DRAFT:
         return redirect("briefs:incident_resume", incident.public_id)
     if request.htmx and request.GET.get("fragment") == "live":
-        context = _architect_context(request, incident, timezone.now())
-        return render(request, "briefs/brief.html#live", context)
+        full_timeline = request.GET.get("timeline") == "full"
+        live, etag = _architect_live(request, incident, timezone.now(), full_timeline=full_timeline)
+        response = HttpResponse(live)
+        response["ETag"] = etag
+        return get_conditional_response(request, etag=etag, response=response) or response
     return _architect_brief(request, incident)
 
 
 @require_POST
 def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     now = timezone.now()
     form = _update_form(incident, now, data=request.POST)
     if not form.is_valid():
@@ -159,9 +170,9 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     if not request.htmx:
         return redirect(f"{brief_url}#timeline")
     # The new entry, figures and chart replace the live region; a fresh form comes out of band.
-    fresh = incident_for_editor(request, public_id)
-    context = _architect_context(request, fresh, now)
-    context["form"] = _update_form(fresh, now)
+    fresh = incident_for_editor(request, public_id, with_rows=False)
+    live, _etag = _architect_live(request, fresh, now)
+    context = {"incident": fresh, "live": live, "form": _update_form(fresh, now)}
     return render(request, "briefs/update_posted.html", context)
 
 
@@ -236,7 +247,8 @@ def pdf_response(request: HttpRequest, incident: Incident, *, architect: bool) -
 
 @require_GET
 def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return pdf_response(request, incident_for_editor(request, public_id), architect=True)
+    incident = incident_for_editor(request, public_id, with_rows=False)
+    return pdf_response(request, incident, architect=True)
 
 
 @require_GET

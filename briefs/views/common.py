@@ -23,10 +23,17 @@ def current_user(request: HttpRequest) -> User:
     return request.user
 
 
-def incident_for_editor(request: HttpRequest, public_id: UUID) -> Incident:
-    """The one access rule for an incident: its owner or a collaborator, else 404."""
+def incident_for_editor(
+    request: HttpRequest, public_id: UUID, *, with_rows: bool = True
+) -> Incident:
+    """The one access rule for an incident: its owner or a collaborator, else 404.
+
+    `with_rows` preloads everything the brief shows; pages that take the brief's HTML from
+    the fragment cache need only the incident row.
+    """
     editable = Incident.objects.editable_by(request.user).values("pk")
-    return get_object_or_404(brief_queryset().filter(pk__in=editable), public_id=public_id)
+    queryset = brief_queryset() if with_rows else Incident.objects.select_related("owner")
+    return get_object_or_404(queryset.filter(pk__in=editable), public_id=public_id)
 
 
 def incident_people(incident: Incident) -> QuerySet[User]:

@@ -244,7 +244,7 @@ def rca_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_GET
 def rca_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     _resolved_or_404(incident)
     return rca_pdf_response(request, incident)
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import (
     Http404,
@@ -16,19 +14,18 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.http import quote_etag
 from django.views.decorators.http import (
     require_safe,
 )
 
 from briefs import services
-from briefs.brief import brief_context, brief_queryset, rca_context
+from briefs.brief import brief_queryset, live_fragment, rca_context
 from briefs.middleware import zone_from_request
-from briefs.security import share_link_rate_limited
 from briefs.models import (
     Incident,
     ShareLink,
 )
+from briefs.security import share_link_rate_limited
 from briefs.views.brief import markdown_response, pdf_response
 from briefs.views.common import HtmxHttpRequest
 from briefs.views.followup import rca_pdf_response
@@ -39,7 +36,8 @@ logger = logging.getLogger(__name__)
 def _active_link(token: str) -> ShareLink:
     """The link for a token, or the same 404 for a wrong, expired or revoked one."""
     link = (
-        ShareLink.objects.filter(token_hash=ShareLink.hash_token(token), revoked_at__isnull=True)
+        ShareLink.objects.select_related("incident")
+        .filter(token_hash=ShareLink.hash_token(token), revoked_at__isnull=True)
         .filter(expires_at__gt=timezone.now())
         .first()
     )
@@ -60,28 +58,34 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
 @share_link_rate_limited
 def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
-    incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
+    now = timezone.now()
     fragment = request.htmx and request.GET.get("fragment") == "live"
-    # A full load is a visit: what is new is measured against the previous one.
-    seen = link.seen_sequence
-    if not fragment and request.method == "GET":
-        services.share_link_record_visit(link=link, incident=incident)
-    context = brief_context(
-        incident, zone=zone_from_request(request), architect=False, seen_sequence=seen
+    full_timeline = request.GET.get("timeline") == "full"
+    share_url = reverse("briefs:share_view", args=[token])
+    suffix = "&timeline=full" if full_timeline else ""
+    # What is new is measured against the previous visit, recorded after this one is drawn.
+    live, etag = live_fragment(
+        link.incident,
+        zone=zone_from_request(request),
+        now=now,
+        architect=False,
+        seen_sequence=link.seen_sequence,
+        full_timeline=full_timeline,
+        urls={
+            "live_url": f"{share_url}?fragment=live{suffix}",
+            "full_timeline_url": f"{share_url}?timeline=full",
+        },
     )
-    context.update(
-        {
-            "live_url": reverse("briefs:share_view", args=[token]) + "?fragment=live",
-            "refresh_seconds": settings.BRIEF_REFRESH_SECONDS,
-            "token": token,
-        }
-    )
-    template = "briefs/share.html#live" if fragment else "briefs/share.html"
-    response = render(request, template, context)
-    _public_headers(response)
-    # Two requests in the same minute render the same bytes: answer the second with 304.
-    response["ETag"] = quote_etag(hashlib.sha256(response.content).hexdigest())
-    return get_conditional_response(request, etag=response["ETag"], response=response) or response
+    if fragment:
+        # The refresh of an unchanged brief costs one cache lookup and answers 304.
+        response = HttpResponse(live)
+        response["ETag"] = etag
+        response = get_conditional_response(request, etag=etag, response=response) or response
+        return _public_headers(response)
+    if request.method == "GET":
+        services.share_link_record_visit(link=link, now=now)
+    context = {"incident": link.incident, "live": live, "token": token}
+    return _public_headers(render(request, "briefs/share.html", context))
 
 
 @login_not_required
@@ -98,8 +102,7 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 @share_link_rate_limited
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(token)
-    incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
-    return _public_headers(pdf_response(request, incident, architect=False))
+    return _public_headers(pdf_response(request, link.incident, architect=False))
 
 
 def _link_rca(token: str) -> Incident:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from briefs import pdf
-from briefs.brief import brief_pdf, brief_queryset
+from briefs.brief import brief_pdf
 from briefs.models import Incident
 
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            incident = brief_queryset().get(public_id=options["public_id"])
+            incident = Incident.objects.get(public_id=options["public_id"])
         except Incident.DoesNotExist:
             raise CommandError(f"No incident {options['public_id']}") from None
         try:

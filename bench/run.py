@@ -1,0 +1,1475 @@
+"""`make bench`: Escalation Briefs under load, its PDF export and its query counts, against budgets.
+
+What it does, in order (issue 7; the reasoning is in docs/scaling.md):
+
+1. Installs what it needs when missing (wrk and Chromium from Debian, WeasyPrint's Pango and
+   HarfBuzz), with apt-get, only after `command -v`/`ldconfig` found them absent.
+2. Builds a fresh database: PostgreSQL when DATABASE_URL is set (a database of its own,
+   `escalation_bench`, dropped and created on the same server; no other database is touched),
+   SQLite in var/bench/ otherwise. It holds incidents of 24, 168 and 720 hourly updates (an
+   initial impact estimate and 3 revisions each), 500 other incidents for the architect's
+   dashboard and a second architect with 10, all written with bulk_create.
+3. Runs migrate, createcachetable and collectstatic (production's manifest storage needs it),
+   then starts gunicorn exactly as the README does in production: `--preload`, 2 workers,
+   DEBUG=0 with a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1 (plain HTTP, so SECURE_SSL_REDIRECT=0
+   and SECURE_COOKIES=0).
+4. Measures with wrk, 8 connections for 10 s each: /healthz (the floor: a view that touches the
+   database), the executive link (full page and its htmx fragment), the architect's brief (with
+   a session cookie) and the dashboard.
+5. Times the PDF export through gunicorn, cold (the PDF cache emptied) and warm (the same
+   request again, answered from the cache); renders each brief once more in a fresh process
+   to read the peak memory of the forked render child (see `render_child`); prints the same
+   HTML to PDF with headless Chromium, the peer.
+6. Checks that a repeated fragment request gets 304 and that the refresh fetches only the
+   fragment; counts each page's queries at every size with Django's test client.
+7. Prints one Markdown table, writes the same figures to var/bench/latest.json with the CPU
+   count and git commit, and exits 1 when a budget is missed.
+
+Run it as `make bench` (or `.venv/bin/python bench/run.py --help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import os
+import platform
+import random
+import re
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+SIZES = (24, 168, 720)
+BUDGET_SIZE = 168
+OTHER_INCIDENTS = 500
+SMALL_DASHBOARD = 10
+BENCH_DATABASE = "escalation_bench"
+PDF_SAMPLES = 3
+CHROMIUM_SAMPLES = 3
+MB = 1024 * 1024
+
+# The budgets of issue 7, as numbers. Change them only together with the issue.
+EXEC_RPS_SHARE = 0.50  # executive link: at least 50% of /healthz's requests per second
+EXEC_P99_FACTOR = 5.0  # ... and p99 under 5 times /healthz's p99
+ARCHITECT_RPS_SHARE = 0.40  # architect brief: at least 40% of /healthz's requests per second
+MAX_QUERIES = 12
+WARM_SHARE = 0.05  # a warm (cached) PDF under 5% of the cold time
+BIG_PDF_SECONDS = 8.0
+BIG_PDF_MEMORY_MB = 250.0
+# Another process using more than this share of the CPUs during a wrk run is reported as noise.
+NOISY_SHARE = 0.10
+
+
+# --- Small helpers -----------------------------------------------------------------------------
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds >= 0.1 else f"{seconds * 1000:.1f} ms"
+
+
+def command_output(*args: str) -> str:
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (done.stdout or done.stderr).strip()
+
+
+def git_commit() -> str:
+    commit = command_output("git", "-C", str(ROOT), "rev-parse", "HEAD") or "unknown"
+    if command_output("git", "-C", str(ROOT), "status", "--porcelain"):
+        commit += "+dirty"
+    return commit
+
+
+def chromium_binary() -> str | None:
+    for name in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def apt_install(packages: list[str]) -> None:
+    """apt-get install, as root or through sudo; only called for packages found missing."""
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if not shutil.which("sudo"):
+            sys.exit(f"bench: please install {' '.join(packages)} (apt-get needs root)")
+        prefix = ["sudo", "-n"]
+    say(f"installing {' '.join(packages)} with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*prefix, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(
+        [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def ensure_tools() -> None:
+    need = []
+    if not shutil.which("wrk"):
+        need.append("wrk")
+    if chromium_binary() is None:
+        need.append("chromium")
+    libraries = command_output("ldconfig", "-p")
+    if "libpangoft2" not in libraries:
+        need += ["libpango-1.0-0", "libpangoft2-1.0-0"]
+    if "libharfbuzz-subset" not in libraries:
+        need.append("libharfbuzz-subset0")
+    if need:
+        apt_install(need)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_kb(pid: int | str = "self") -> int:
+    """Resident memory of a process in KiB, from /proc (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_ticks(pid: int | str) -> int:
+    """CPU time of a process and of its reaped children, in clock ticks (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    # utime, stime, cutime, cstime are fields 14-17 of proc(5); fields[0] is field 3.
+    return sum(int(value) for value in fields[11:15])
+
+
+def _bench_postgres_backends() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if command.startswith(b"postgres: ") and f" {BENCH_DATABASE} ".encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
+def cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
+    """Where the machine's CPU time went so far: this bench's parts, and everything else."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has been reaped
+    return {
+        "total": float(sum(fields[:8])),
+        "busy": float(sum(fields[:8]) - idle),
+        "gunicorn": float(sum(_process_ticks(pid) for pid in server_pids)),
+        "database": float(sum(_process_ticks(pid) for pid in _bench_postgres_backends())),
+        "bench": (own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime) * CLOCK_TICKS,
+    }
+
+
+def cpu_shares(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Each part's share of the machine's whole CPU capacity (all CPUs) between two snapshots."""
+    total = max(after["total"] - before["total"], 1.0)
+    shares = {name: (after[name] - before[name]) / total for name in before if name != "total"}
+    shares["others"] = max(
+        shares["busy"] - shares["gunicorn"] - shares["database"] - shares["bench"], 0.0
+    )
+    return shares
+
+
+def pdf_page_count(content: bytes) -> int:
+    from io import BytesIO
+
+    try:
+        from pypdf import PdfReader  # a dev dependency; WeasyPrint compresses its page tree
+    except ImportError:
+        return len(re.findall(rb"/Type\s*/Page(?![s\w])", content))
+    return len(PdfReader(BytesIO(content)).pages)
+
+
+# --- The database ------------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    kind: str  # "postgresql" or "sqlite"
+    url: str
+    maintenance_url: str = ""
+    path: Path | None = None
+
+    def create(self) -> None:
+        if self.kind == "postgresql":
+            self._postgres(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+            self._postgres(f'CREATE DATABASE "{BENCH_DATABASE}"')
+        else:
+            assert self.path is not None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def drop(self) -> None:
+        if self.kind == "postgresql":
+            self._postgres(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+
+    def _postgres(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.maintenance_url, autocommit=True) as connection:
+            connection.execute(statement)  # type: ignore[arg-type]
+
+
+def bench_database() -> Database:
+    """The bench's own database, next to (never instead of) the one DATABASE_URL names."""
+    source = os.environ.get("DATABASE_URL", "")
+    if not source:
+        path = OUT / "bench.sqlite3"
+        # The same options settings.py gives its default SQLite database.
+        options = "transaction_mode=IMMEDIATE&init_command=PRAGMA%20journal_mode%3DWAL%3B"
+        return Database("sqlite", f"sqlite:///{path}?{options}", path=path)
+    parts = urlsplit(source)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        sys.exit("bench: DATABASE_URL must name a PostgreSQL server (or be unset for SQLite)")
+    if parts.path.strip("/") == BENCH_DATABASE:
+        sys.exit(f"bench: DATABASE_URL already names {BENCH_DATABASE}; name your own database")
+    return Database(
+        "postgresql",
+        urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}")),
+        maintenance_url=urlunsplit(parts._replace(scheme="postgresql", path="/postgres")),
+    )
+
+
+def production_environment(database: Database) -> dict[str, str]:
+    """The environment of a production deployment on plain HTTP, for gunicorn and this script."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "escalation.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "DATABASE_URL": database.url,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    # This process's own log lines (axes narrates every force_login) are not the bench's output.
+    logging.disable(logging.INFO)
+
+
+# --- The data ----------------------------------------------------------------------------------
+
+WHAT_CHANGED = [
+    "Orders are flowing through the backup payment provider at {pct}% of normal volume.",
+    "The rollback of the gateway settings reached {pct}% of the payment nodes; errors fall.",
+    "Card authorisations still time out for about {pct}% of attempts in the EU region.",
+    "We moved another {pct}% of checkout traffic to the backup provider without errors.",
+    "The vendor confirmed the root cause on their side and is deploying a fix to {pct}% of hosts.",
+    "Queue of failed orders is being replayed; {pct}% processed so far, no duplicates found.",
+]
+NEXT_STEPS = [
+    "Keep payments on the backup provider and watch order volume hourly.",
+    "Replay the remaining failed orders once the queue drains; confirm no double charges.",
+    "Raise the backup provider's limit before the evening peak; finance approved the fee.",
+    "Verify the vendor's fix on 5% of traffic before moving everything back.",
+]
+
+
+def _text(rng: random.Random, choices: list[str]) -> str:
+    return rng.choice(choices).format(pct=rng.randint(10, 95))
+
+
+@dataclass
+class World:
+    """What the measurements need from the seeded database; tokens are kept only here."""
+
+    owner_id: int
+    small_owner_id: int
+    incidents: dict[int, str] = field(default_factory=dict)  # updates -> public_id
+    tokens: dict[int, str] = field(default_factory=dict)  # updates -> executive link token
+    warmup_incidents: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def seed(now: datetime) -> World:
+    """Write the bench's incidents with bulk_create, in one transaction."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    from briefs.models import (
+        CeoDecision,
+        Confidence,
+        EstimateConfidence,
+        ImpactEstimate,
+        Incident,
+        IncidentUpdate,
+        OperatingState,
+        Severity,
+        Status,
+    )
+    from briefs.services import EstimateInput, share_link_create, update_post
+
+    rng = random.Random(7)
+    with transaction.atomic():
+        owner = User.objects.create_user(
+            "architect", password=secrets.token_urlsafe(16), first_name="Alex", last_name="Rivera"
+        )
+        small = User.objects.create_user("architect10", password=secrets.token_urlsafe(16))
+
+        def big(hours: int) -> Incident:
+            start = now - timedelta(hours=hours)
+            return Incident(
+                title=f"Order processing outage ({hours} hourly updates)",
+                system="Checkout service",
+                description="Customers cannot complete orders: the checkout rejects payments.",
+                severity=Severity.SEV1,
+                status=Status.MITIGATING,
+                operating_state=OperatingState.DEGRADED,
+                started_at=start,
+                detected_at=start + timedelta(minutes=5),
+                escalated_at=start + timedelta(minutes=15),
+                assessed_at=start + timedelta(minutes=12),
+                root_cause=(
+                    "A configuration change in the payment gateway settings, released with "
+                    "the deployment, made every card payment time out."
+                ),
+                root_cause_confidence=Confidence.LIKELY,
+                mitigation="We rolled the payment settings back and moved traffic to the backup "
+                "payment provider.",
+                eta_earliest=now + timedelta(hours=2),
+                eta_latest=now + timedelta(hours=6),
+                dependencies="The backup provider confirming it can take our full volume.",
+                recurrence_risk="Medium until payment settings are checked before each release.",
+                preventive_measures="Automatic checks of payment settings before every release.",
+                monitoring_changes="An alert when successful payments drop 20% for 5 minutes.",
+                resources_needed="Two engineers from the mobile app team for two days.",
+                accountability="Accountability rests with the whole engineering team.",
+                remediation_overseer="Alex Rivera, principal architect",
+                assess_revenue_per_hour=Decimal("48000"),
+                assess_customers=12_500,
+                assess_public=True,
+                assess_regulatory=True,
+                assess_duration_unknown=True,
+                update_cadence_minutes=60,
+                owner=owner,
+                created_at=start + timedelta(minutes=10),
+                updated_at=now,
+            )
+
+        def other(index: int, user: User) -> Incident:
+            created = now - timedelta(hours=6 * index + 1)
+            if index % 10 == 9:
+                return Incident(
+                    title="Untitled escalation", owner=user, created_at=created, updated_at=created
+                )
+            started = created - timedelta(minutes=20)
+            resolved = index >= 20
+            return Incident(
+                title=f"Incident {index}: {rng.choice(['Search', 'Login', 'Billing', 'API'])} "
+                "errors",
+                system=rng.choice(["Search", "Identity", "Billing", "Public API"]),
+                description="Customers see errors on one of the main journeys.",
+                severity=rng.choice(list(Severity.values)),
+                status=rng.choice([Status.RESOLVED, Status.CLOSED])
+                if resolved
+                else Status.MITIGATING,
+                operating_state=OperatingState.RESTORED if resolved else OperatingState.DEGRADED,
+                started_at=started,
+                detected_at=started + timedelta(minutes=5),
+                escalated_at=started + timedelta(minutes=15),
+                resolved_at=started + timedelta(hours=5) if resolved else None,
+                update_cadence_minutes=60,
+                owner=user,
+                created_at=created,
+                updated_at=created,
+            )
+
+        bigs = Incident.objects.bulk_create([big(hours) for hours in SIZES])
+        others = Incident.objects.bulk_create(
+            [other(i, owner) for i in range(OTHER_INCIDENTS)]
+            + [other(i, small) for i in range(SMALL_DASHBOARD)]
+        )
+
+        def estimate(incident: Incident, at: datetime, rate: int, confidence: str) -> Any:
+            return ImpactEstimate(
+                incident=incident,
+                author=incident.owner,
+                effective_at=at,
+                revenue_per_hour=Decimal(rate),
+                customers_affected=rate // 4,
+                confidence=confidence,
+                basis="Orders per hour at the same time last week, times average order value.",
+                other_impact="Enterprise customers' contractual uptime is breached.",
+                sla_breach=True,
+                reputation=rate > 40000,
+                created_at=at,
+            )
+
+        # Each big incident: the first estimate from its start, 3 revisions posted with updates.
+        estimates = []
+        revision_hours: dict[int, list[int]] = {}
+        for incident, hours in zip(bigs, SIZES, strict=True):
+            assert incident.started_at is not None
+            estimates.append(estimate(incident, incident.started_at, 48000, "low"))
+            revision_hours[incident.pk] = [hours // 4, hours // 2, 3 * hours // 4]
+            for hour, rate in zip(revision_hours[incident.pk], (52000, 30000, 12000), strict=True):
+                posted = incident.started_at + timedelta(hours=hour, minutes=30)
+                estimates.append(estimate(incident, posted, rate, EstimateConfidence.HIGH))
+        for incident in others:
+            if incident.started_at is not None:
+                estimates.append(estimate(incident, incident.started_at, 8000, "medium"))
+        estimates = ImpactEstimate.objects.bulk_create(estimates)
+        revision_at = {
+            (e.incident_id, e.effective_at): e for e in estimates if e.confidence == "high"
+        }
+
+        updates = []
+        for incident, hours in zip(bigs, SIZES, strict=True):
+            assert incident.started_at is not None
+            for hour in range(hours):
+                slot = incident.started_at + timedelta(hours=hour, minutes=30)
+                posted = slot - timedelta(minutes=rng.randint(0, 5))
+                revision = revision_at.get((incident.pk, slot))
+                updates.append(
+                    IncidentUpdate(
+                        incident=incident,
+                        sequence=hour + 1,
+                        posted_at=slot if revision else posted,
+                        author=incident.owner,
+                        operating_state=OperatingState.FULL_OUTAGE
+                        if hour < hours // 4
+                        else OperatingState.DEGRADED,
+                        what_changed=_text(rng, WHAT_CHANGED),
+                        next_steps=_text(rng, NEXT_STEPS),
+                        next_update_due=slot + timedelta(hours=1),
+                        estimate=revision,
+                    )
+                )
+        for incident in others:
+            if incident.escalated_at is None:
+                continue
+            for number in range(1, 5):
+                posted = incident.escalated_at + timedelta(hours=number - 1, minutes=30)
+                updates.append(
+                    IncidentUpdate(
+                        incident=incident,
+                        sequence=number,
+                        posted_at=posted,
+                        author=incident.owner,
+                        operating_state=OperatingState.DEGRADED,
+                        what_changed=_text(rng, WHAT_CHANGED),
+                        next_update_due=posted + timedelta(hours=1),
+                    )
+                )
+        IncidentUpdate.objects.bulk_create(updates, batch_size=500)
+        CeoDecision.objects.bulk_create(
+            CeoDecision(
+                incident=incident,
+                question="Do we compensate affected customers?",
+                options="A 10% goodwill voucher, or an apology email only.",
+                trade_offs="The voucher costs about $90,000 and protects repeat orders.",
+                recommendation="Send the 10% voucher to customers whose orders failed.",
+            )
+            for incident in bigs
+        )
+
+    # The ordinary write paths still work after bulk_create: both the primary-key sequences
+    # and the timeline's own sequence numbers continue where the bulk rows stopped.
+    probe = next(i for i in others if i.is_open and i.escalated_at is not None)
+    posted = update_post(
+        incident=probe,
+        author=owner,
+        what_changed="Sequence check: posted through the service after bulk_create.",
+        next_update_due=now + timedelta(hours=1),
+        estimate=EstimateInput(Decimal("9000"), 2000, EstimateConfidence.MEDIUM),
+        posted_at=now,
+    )
+    if posted.sequence != 5:
+        raise RuntimeError(f"update sequences are off after bulk_create: got {posted.sequence}")
+
+    world = World(owner_id=owner.pk, small_owner_id=small.pk)
+    for incident, hours in zip(bigs, SIZES, strict=True):
+        world.incidents[hours] = str(incident.public_id)
+        _link, token = share_link_create(incident=incident, created_by=owner, label="CEO")
+        world.tokens[hours] = token
+    world.warmup_incidents = [str(i.public_id) for i in others if i.escalated_at is not None][:4]
+    world.rows = {
+        "incidents": Incident.objects.count(),
+        "updates": IncidentUpdate.objects.count(),
+        "estimates": ImpactEstimate.objects.count(),
+    }
+    for incident, hours in zip(bigs, SIZES, strict=True):
+        counted = (
+            incident.updates.count(),
+            incident.estimates.count(),
+            incident.updates.filter(estimate__isnull=False).count(),
+        )
+        if counted != (hours, 4, 3):
+            raise RuntimeError(f"incident of {hours} updates seeded as {counted}")
+    return world
+
+
+def session_cookie(user_id: int) -> str:
+    """A logged-in session of the user, stored in the database like any other."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(pk=user_id))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+# --- gunicorn and HTTP -------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def workers(self) -> list[int]:
+        return children_of(self.process.pid)
+
+    def pids(self) -> list[int]:
+        return [self.process.pid, *self.workers()]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str]) -> Iterator[Server]:
+    port = free_port()
+    log = OUT / "gunicorn.log"
+    # As in README.md "Running in production": --preload, 2 workers; only the address differs.
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "escalation.wsgi",
+        "--preload",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
+    if "--control-socket" in command_output(command[0], "--help"):
+        # Its own control socket: the default, ~/.gunicorn/gunicorn.ctl, may be another's.
+        command += ["--control-socket", str(OUT / "gunicorn.ctl")]
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    server = Server(process, port, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {log}")
+            try:
+                if fetch(server, "/healthz").status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer /healthz; see {log}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float
+
+
+def fetch(server: Server, path: str, headers: dict[str, str] | None = None) -> Answer:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    try:
+        started = time.perf_counter()
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        body = response.read()
+        seconds = time.perf_counter() - started
+        found = {name.lower(): value for name, value in response.getheaders()}
+        return Answer(response.status, found, body, seconds)
+    finally:
+        connection.close()
+
+
+def concurrently(jobs: list[Callable[[], Any]]) -> list[Any]:
+    results: list[Any] = [None] * len(jobs)
+
+    def run(index: int) -> None:
+        results[index] = jobs[index]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def wait_for_minute_start(need_seconds: float) -> None:
+    """Briefs are rendered to the minute: a measurement that must stay inside one waits."""
+    into = time.time() % 60
+    if into + need_seconds > 58:
+        time.sleep(60 - into + 0.3)
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    path: str
+    headers: dict[str, str]
+    expect: int = 200
+
+
+def wait_until_idle(server: Server, *, timeout: float = 60) -> float:
+    """Wait out the requests wrk left queued when it stopped, so they do not eat into the next
+    run: gunicorn's sync workers still serve every connection already in the listen queue.
+
+    Idle means two /healthz requests sent together both come back within 50 ms. Returns the
+    seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        answers = concurrently([lambda: fetch(server, "/healthz")] * 2)
+        if all(answer.seconds < 0.05 for answer in answers):
+            break
+    return time.monotonic() - started
+
+
+def run_wrk(server: Server, target: Target, *, connections: int, seconds: int) -> dict[str, Any]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(ROOT / "bench" / "report.lua")]
+    for name, value in target.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(server.url(target.path))
+    drained = wait_until_idle(server)
+    pids = server.pids()
+    before = cpu_snapshot(pids)
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    cpu = cpu_shares(before, cpu_snapshot(pids))
+    line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH-JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result for {target.path}:\n{done.stdout}")
+    raw = json.loads(line.removeprefix("BENCH-JSON "))
+    statuses = {int(code): count for code, count in raw["statuses"].items()}
+    unexpected = sum(count for code, count in statuses.items() if code != target.expect)
+    if not raw["requests"]:
+        unexpected += 1  # not one answer in the whole run is a failure, not a figure
+    errors = sum(raw["errors"][kind] for kind in ("connect", "read", "write", "timeout"))
+    return {
+        "label": target.label,
+        "path": target.path.split("/b/")[0] + ("/b/<token>" if "/b/" in target.path else ""),
+        "requests": raw["requests"],
+        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
+        "latency_ms": {name: value / 1000 for name, value in raw["latency_us"].items()},
+        "bytes_per_response": raw["bytes"] / max(raw["requests"], 1),
+        "statuses": statuses,
+        "expected_status": target.expect,
+        "unexpected_responses": unexpected,
+        "socket_errors": errors,
+        "cpu_share": cpu,
+        "waited_for_idle_s": round(drained, 2),
+    }
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+def render_child(public_id: str, html_out: str) -> None:
+    """Entry point of `run.py --render-child`: render one brief in this fresh process.
+
+    A fresh process per brief, because RUSAGE_CHILDREN reports the largest child ever waited
+    for. brief_pdf forks the WeasyPrint render exactly as a gunicorn worker does (briefs/pdf.py);
+    the child's ru_maxrss is its peak resident memory, which includes the pages it shares with
+    this parent (Python, Django, WeasyPrint, the loaded incident): the same as in production.
+    """
+    django_setup(dict(os.environ))
+    from zoneinfo import ZoneInfo
+
+    from django.test import override_settings
+
+    from briefs import brief, pdf
+
+    captured: dict[str, Any] = {}
+    real_render = pdf.render_pdf
+
+    def capture(html: str, **options: Any) -> bytes:
+        captured.update(html=html, **options)
+        return real_render(html, **options)
+
+    pdf.render_pdf = capture  # type: ignore[assignment]
+    incident = brief.brief_queryset().get(public_id=public_id)
+    pdf.warm_fonts()  # as every worker has after its first PDF
+    before = rss_kb()
+    # No cache here, so that the render always happens.
+    dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with override_settings(CACHES=dummy):
+        started = time.perf_counter()
+        content, _etag = brief.brief_pdf(
+            incident, zone=ZoneInfo("UTC"), size="A4", appendix=False, base_url="http://127.0.0.1/"
+        )
+        seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The same HTML for Chromium, with the stylesheets WeasyPrint is given beside it.
+    stylesheet = (ROOT / "static" / "css" / "pdf.css").as_uri()
+    extra = pdf.page_css(captured["page_size"]) + pdf.generated_css(captured["generated_label"])
+    head = f'<link rel="stylesheet" href="{stylesheet}"><style>{extra}</style>'
+    Path(html_out).write_text(captured["html"].replace("</head>", head + "</head>", 1))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "child_peak_mb": usage.ru_maxrss / 1024,
+                "parent_rss_at_fork_mb": before / 1024,
+                "bytes": len(content),
+                "pages": pdf_page_count(content),
+                "html_bytes": len(captured["html"]),
+            }
+        )
+    )
+
+
+def measure_render_process(env: dict[str, str], public_id: str, html_out: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--render-child", public_id, str(html_out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"render child failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def chromium_print(html: Path, out: Path) -> tuple[float, int]:
+    binary = chromium_binary()
+    assert binary is not None
+    with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
+        out.unlink(missing_ok=True)
+        command = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={out}",
+            html.as_uri(),
+        ]
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, timeout=120, check=False)
+        seconds = time.perf_counter() - started
+    if not out.exists() or not out.read_bytes().startswith(b"%PDF"):
+        raise RuntimeError(f"Chromium wrote no PDF for {html}")
+    return seconds, pdf_page_count(out.read_bytes())
+
+
+def clear_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def measure_pdfs(server: Server, cookie: str, world: World, env: dict[str, str]) -> dict[str, Any]:
+    headers = {"Cookie": cookie}
+    results: dict[str, Any] = {}
+
+    # Each worker decodes the PDF fonts on its first render (briefs/pdf.py warm_fonts): two
+    # concurrent requests reach both sync workers. Recorded, then left out of the cold figures.
+    clear_cache()
+    first = concurrently(
+        [
+            lambda pid=pid: fetch(server, f"/incidents/{pid}/pdf", headers)
+            for pid in world.warmup_incidents[:2]
+        ]
+    )
+    results["first_pdf_in_worker_s"] = [answer.seconds for answer in first]
+
+    for size in SIZES:
+        path = f"/incidents/{world.incidents[size]}/pdf"
+        colds: list[float] = []
+        warms: list[float] = []
+        pages = 0
+        attempts = 0
+        while len(colds) < PDF_SAMPLES:
+            attempts += 1
+            if attempts > PDF_SAMPLES + 3:
+                raise RuntimeError(f"could not time the PDF of {size} updates within a minute")
+            clear_cache()
+            wait_for_minute_start(12 if size == SIZES[-1] else 4)
+            cold = fetch(server, path, headers)
+            warm = fetch(server, path, headers)
+            for answer in (cold, warm):
+                if answer.status != 200 or not answer.body.startswith(b"%PDF"):
+                    raise RuntimeError(f"{path} answered {answer.status}")
+            if cold.headers.get("etag") != warm.headers.get("etag"):
+                continue  # the minute turned between the two: the brief changed
+            colds.append(cold.seconds)
+            warms.append(warm.seconds)
+            pages = pdf_page_count(cold.body)
+        html = OUT / f"brief-{size}.html"
+        render = measure_render_process(env, world.incidents[size], html)
+        chromium = [
+            chromium_print(html, OUT / f"chromium-{size}.pdf") for _ in range(CHROMIUM_SAMPLES)
+        ]
+        results[str(size)] = {
+            "cold_s": colds,
+            "cold_median_s": statistics.median(colds),
+            "warm_s": warms,
+            "warm_median_s": statistics.median(warms),
+            "pages": pages,
+            "render_process": render,
+            "chromium_s": [seconds for seconds, _ in chromium],
+            "chromium_median_s": statistics.median(seconds for seconds, _ in chromium),
+            "chromium_pages": chromium[0][1],
+        }
+        say(
+            f"PDF {size}: cold {ms(statistics.median(colds))}, warm "
+            f"{ms(statistics.median(warms))}, Chromium "
+            f"{ms(results[str(size)]['chromium_median_s'])}, "
+            f"peak {render['child_peak_mb']:.0f} MB"
+        )
+    return results
+
+
+# --- Conditional requests (budget 6) -----------------------------------------------------------
+
+
+def check_conditional(server: Server, token: str) -> dict[str, Any]:
+    page_path = f"/b/{token}"
+    fragment_path = f"{page_path}?fragment=live"
+    htmx = {"HX-Request": "true"}
+    for _attempt in range(3):
+        wait_for_minute_start(3)
+        page = fetch(server, page_path)
+        first = fetch(server, fragment_path, htmx)
+        etag = first.headers.get("etag", "")
+        repeat = fetch(server, fragment_path, {**htmx, "If-None-Match": etag})
+        if repeat.status == 304 or not etag:
+            break
+    page_text = page.body.decode("utf-8", "replace")
+    fragment_text = first.body.decode("utf-8", "replace")
+    polls_fragment = f'hx-get="{fragment_path}"'.replace("&", "&amp;") in page_text
+    return {
+        "page_status": page.status,
+        "page_bytes": len(page.body),
+        "fragment_status": first.status,
+        "fragment_bytes": len(first.body),
+        "fragment_etag": etag,
+        "repeat_status": repeat.status,
+        "repeat_bytes": len(repeat.body),
+        "page_polls_fragment_url": polls_fragment,
+        "fragment_is_partial": "<html" not in fragment_text.lower()
+        and 'id="live"' in fragment_text,
+    }
+
+
+# --- Query counts (budget 3) -------------------------------------------------------------------
+
+
+TRANSACTION_CONTROL = re.compile(
+    r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.I
+)
+
+
+def count_queries(world: World) -> dict[str, Any]:
+    """Each page's queries, with Django's test client in this process against the same database.
+
+    The PDF's render is replaced by a stub here: it runs no query (it is a forked child) and its
+    time is measured elsewhere.
+    """
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from briefs import pdf
+
+    architect = Client(SERVER_NAME="127.0.0.1")
+    architect.force_login(User.objects.get(pk=world.owner_id))
+    small = Client(SERVER_NAME="127.0.0.1")
+    small.force_login(User.objects.get(pk=world.small_owner_id))
+    public = Client(SERVER_NAME="127.0.0.1")
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    def measured(client: Client, path: str, name: str, **extra: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, **extra)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code} to the test client")
+        # Transaction control is not a query: SQLite's backend logs BEGIN and COMMIT, while
+        # psycopg opens and ends transactions without a logged statement.
+        statements = [
+            query["sql"]
+            for query in queries.captured_queries
+            if not TRANSACTION_CONTROL.match(query["sql"])
+        ]
+        sql.setdefault(name, {})[path] = [statement[:160] for statement in statements]
+        return len(statements)
+
+    def count(client: Client, path: str, name: str, **extra: str) -> int:
+        client.get(path, **extra)  # once first, so one-off work (a session's first save) is out
+        return measured(client, path, name, **extra)
+
+    def count_cold_pdf(client: Client, path: str, name: str) -> int:
+        clear_cache()
+        return measured(client, path, name)
+
+    real_render = pdf.render_pdf
+    pdf.render_pdf = lambda html, **options: b"%PDF-1.7 stub"  # type: ignore[assignment]
+    pages: dict[str, dict[str, int]] = {}
+    sql: dict[str, dict[str, list[str]]] = {}
+    try:
+        for size in SIZES:
+            incident = f"/incidents/{world.incidents[size]}/"
+            link = f"/b/{world.tokens[size]}"
+            plan: list[tuple[str, Client, str, dict[str, str], bool]] = [
+                ("Executive link, full page", public, link, {}, False),
+                ("Executive link, htmx fragment", public, f"{link}?fragment=live", htmx, False),
+                ("Executive link, PDF (cold)", public, f"{link}/pdf", {}, True),
+                ("Executive link, Markdown", public, f"{link}/brief.md", {}, False),
+                ("Architect brief, full page", architect, incident, {}, False),
+                (
+                    "Architect brief, htmx fragment",
+                    architect,
+                    f"{incident}?fragment=live",
+                    htmx,
+                    False,
+                ),
+                ("Architect PDF (cold)", architect, f"{incident}pdf", {}, True),
+                ("Architect PDF (warm)", architect, f"{incident}pdf", {}, False),
+                (
+                    "Meeting script (review step)",
+                    architect,
+                    f"{incident}escalate/review/",
+                    {},
+                    False,
+                ),
+            ]
+            for name, client, path, extra, cold in plan:
+                number = (
+                    count_cold_pdf(client, path, name)
+                    if cold
+                    else count(client, path, name, **extra)
+                )
+                pages.setdefault(name, {})[str(size)] = number
+    finally:
+        pdf.render_pdf = real_render  # type: ignore[assignment]
+    name = "Dashboard"
+    pages[name] = {
+        str(SMALL_DASHBOARD): count(small, "/", name),
+        str(OTHER_INCIDENTS + len(SIZES)): count(architect, "/", name),
+    }
+    # The statements of any page over budget or growing with the data, for whoever fixes it.
+    over = {
+        page: sql[page]
+        for page, counts in pages.items()
+        if len(set(counts.values())) > 1 or max(counts.values()) > MAX_QUERIES
+    }
+    return {"counts": pages, "statements_of_pages_over_budget": over}
+
+
+# --- Budgets, the table and the JSON -----------------------------------------------------------
+
+
+@dataclass
+class Check:
+    number: int
+    name: str
+    passed: bool
+    detail: str
+
+
+def floor_of(load: dict[str, Any]) -> tuple[float, float]:
+    """/healthz's req/s and p99, measured first and last: the faster of each, so that a noisy
+    moment on a shared machine never makes a budget easier."""
+    runs = [load[key] for key in ("healthz", "healthz_end") if key in load]
+    runs = [r for r in runs if r["requests"]] or runs
+    floor_p99 = min(r["latency_ms"]["p99"] for r in runs)
+    return max(max(r["rps"] for r in runs), 1e-9), max(floor_p99, 1e-3)
+
+
+def check_budgets(results: dict[str, Any]) -> list[Check]:
+    checks: list[Check] = []
+    load = results["load"]
+    floor_rps, floor_p99 = floor_of(load)
+    for item in load.values():
+        if item["unexpected_responses"] or item["socket_errors"]:
+            checks.append(
+                Check(
+                    0,
+                    f"{item['label']} answered only {item['expected_status']}",
+                    False,
+                    f"statuses {item['statuses']}, socket errors {item['socket_errors']}",
+                )
+            )
+    for key in ("exec_page", "exec_fragment"):
+        item = load[key]
+        share = item["rps"] / floor_rps
+        factor = item["latency_ms"]["p99"] / floor_p99
+        checks.append(
+            Check(
+                1,
+                f"{item['label']}: ≥ {EXEC_RPS_SHARE:.0%} of /healthz req/s, "
+                f"p99 < {EXEC_P99_FACTOR:g}×",
+                share >= EXEC_RPS_SHARE and factor < EXEC_P99_FACTOR,
+                f"{share:.0%} of the floor's req/s; p99 {factor:.1f}× the floor's",
+            )
+        )
+    item = load["architect_page"]
+    share = item["rps"] / floor_rps
+    checks.append(
+        Check(
+            2,
+            f"{item['label']}: ≥ {ARCHITECT_RPS_SHARE:.0%} of /healthz req/s",
+            share >= ARCHITECT_RPS_SHARE,
+            f"{share:.0%} of the floor's req/s",
+        )
+    )
+    for page, counts in results["queries"]["counts"].items():
+        values = set(counts.values())
+        checks.append(
+            Check(
+                3,
+                f"Queries, {page}: constant, ≤ {MAX_QUERIES}",
+                len(values) == 1 and max(values) <= MAX_QUERIES,
+                " / ".join(f"{n} at {size}" for size, n in counts.items()),
+            )
+        )
+    pdfs = results["pdf"]
+    for size in SIZES[:2]:
+        item = pdfs[str(size)]
+        checks.append(
+            Check(
+                4,
+                f"PDF {size} updates, cold: no slower than Chromium",
+                item["cold_median_s"] <= item["chromium_median_s"],
+                f"{ms(item['cold_median_s'])} vs Chromium {ms(item['chromium_median_s'])}",
+            )
+        )
+        checks.append(
+            Check(
+                4,
+                f"PDF {size} updates, warm: < {WARM_SHARE:.0%} of cold",
+                item["warm_median_s"] < WARM_SHARE * item["cold_median_s"],
+                f"{ms(item['warm_median_s'])} = "
+                f"{item['warm_median_s'] / item['cold_median_s']:.1%} of cold",
+            )
+        )
+    item = pdfs[str(SIZES[-1])]
+    slowest = max(item["cold_s"])
+    checks.append(
+        Check(
+            5,
+            f"PDF {SIZES[-1]} updates: < {BIG_PDF_SECONDS:g} s",
+            slowest < BIG_PDF_SECONDS,
+            f"slowest cold export {ms(slowest)}",
+        )
+    )
+    peak = item["render_process"]["child_peak_mb"]
+    checks.append(
+        Check(
+            5,
+            f"PDF {SIZES[-1]} updates: < {BIG_PDF_MEMORY_MB:g} MB peak",
+            peak < BIG_PDF_MEMORY_MB,
+            f"render process peak {peak:.0f} MB",
+        )
+    )
+    conditional = results["conditional"]
+    checks.append(
+        Check(
+            6,
+            "Executive link: a repeat fragment request gets 304",
+            conditional["fragment_status"] == 200 and conditional["repeat_status"] == 304,
+            f"{conditional['fragment_status']} then {conditional['repeat_status']} "
+            "with If-None-Match",
+        )
+    )
+    checks.append(
+        Check(
+            6,
+            "Executive link: the htmx refresh fetches only the fragment",
+            conditional["page_polls_fragment_url"] and conditional["fragment_is_partial"],
+            f"fragment {conditional['fragment_bytes']:,} B of the page's "
+            f"{conditional['page_bytes']:,} B",
+        )
+    )
+    return checks
+
+
+def markdown(results: dict[str, Any], checks: list[Check]) -> str:
+    meta = results["meta"]
+    lines = [
+        f"Escalation Briefs bench · {meta['database']} · {meta['cpu_count']} CPUs · "
+        f"commit {meta['git_commit'][:12]} · {meta['finished_at']}",
+        "",
+        "| measure | figure | budget | result |",
+        "|---|---|---|---|",
+    ]
+
+    def row(measure: str, figure: str, budget: str = "", result: str = "") -> None:
+        lines.append(f"| {measure} | {figure} | {budget or '–'} | {result or '–'} |")
+
+    def verdict(number: int, name_part: str = "") -> str:
+        found = [c for c in checks if c.number == number and name_part in c.name]
+        if not found:
+            return ""
+        return "pass" if all(c.passed for c in found) else "**FAIL**"
+
+    load = results["load"]
+    floor_rps, floor_p99 = floor_of(load)
+    settings = meta["load"]
+    for key, item in load.items():
+        latency = item["latency_ms"]
+        figure = (
+            f"{item['rps']:,.0f} req/s · p50 {latency['p50']:.1f} ms · p99 {latency['p99']:.1f} ms"
+        )
+        budget = result = ""
+        if not key.startswith("healthz"):
+            figure += (
+                f" ({item['rps'] / floor_rps:.0%} of floor, p99 {latency['p99'] / floor_p99:.1f}×)"
+            )
+        if key in ("exec_page", "exec_fragment"):
+            budget = f"≥ {EXEC_RPS_SHARE:.0%}, p99 < {EXEC_P99_FACTOR:g}×"
+            result = verdict(1, item["label"])
+        elif key == "architect_page":
+            budget = f"≥ {ARCHITECT_RPS_SHARE:.0%}"
+            result = verdict(2)
+        if item["unexpected_responses"] or item["socket_errors"]:
+            result = "**FAIL** (bad responses)"
+        statuses = ", ".join(f"{n:,}×{code}" for code, n in sorted(item["statuses"].items()))
+        row(f"wrk {settings}: {item['label']}", f"{figure}; {statuses}", budget, result)
+
+    pdfs = results["pdf"]
+    firsts = ", ".join(ms(s) for s in pdfs["first_pdf_in_worker_s"])
+    row("PDF: first render in each fresh worker (small brief)", firsts)
+    for size in SIZES:
+        item = pdfs[str(size)]
+        render = item["render_process"]
+        cold = ms(item["cold_median_s"])
+        warm = ms(item["warm_median_s"])
+        share = item["warm_median_s"] / item["cold_median_s"]
+        if size in SIZES[:2]:
+            row(
+                f"PDF {size} updates ({item['pages']} pages): cold vs Chromium print-to-PDF "
+                f"({item['chromium_pages']} pages)",
+                f"{cold} vs {ms(item['chromium_median_s'])} (medians of "
+                f"{len(item['cold_s'])} and {len(item['chromium_s'])})",
+                "cold ≤ Chromium",
+                verdict(4, f"PDF {size} updates, cold"),
+            )
+            row(
+                f"PDF {size} updates: warm (cached)",
+                f"{warm} = {share:.1%} of cold",
+                f"< {WARM_SHARE:.0%} of cold",
+                verdict(4, f"PDF {size} updates, warm"),
+            )
+        else:
+            row(
+                f"PDF {size} updates ({item['pages']} pages): cold · warm",
+                f"{cold} (slowest {ms(max(item['cold_s']))}) · {warm}; Chromium "
+                f"{ms(item['chromium_median_s'])}",
+                f"< {BIG_PDF_SECONDS:g} s",
+                verdict(5, f"< {BIG_PDF_SECONDS:g} s"),
+            )
+        row(
+            f"PDF {size} updates: peak memory of the render process",
+            f"{render['child_peak_mb']:.0f} MB (inherited {render['parent_rss_at_fork_mb']:.0f}"
+            f" MB at fork; render alone {ms(render['seconds'])})",
+            f"< {BIG_PDF_MEMORY_MB:g} MB" if size == SIZES[-1] else "",
+            verdict(5, "MB") if size == SIZES[-1] else "",
+        )
+    for page, counts in results["queries"]["counts"].items():
+        figure = " / ".join(f"{n}" for n in counts.values())
+        sizes = " / ".join(counts.keys())
+        subject = "incidents" if page == "Dashboard" else "updates"
+        ok = next(c for c in checks if c.number == 3 and c.name.startswith(f"Queries, {page}:"))
+        row(
+            f"Queries: {page} ({sizes} {subject})",
+            figure,
+            f"constant, ≤ {MAX_QUERIES}",
+            "pass" if ok.passed else "**FAIL**",
+        )
+    conditional = results["conditional"]
+    row(
+        "Executive link: fragment, then the same with If-None-Match",
+        f"{conditional['fragment_status']} ({conditional['fragment_bytes']:,} B) then "
+        f"{conditional['repeat_status']} ({conditional['repeat_bytes']} B); page "
+        f"{conditional['page_bytes']:,} B",
+        "304; refresh = fragment only",
+        verdict(6),
+    )
+    workers = ", ".join(f"{mb:.0f} MB" for mb in meta["worker_rss_mb"])
+    row("gunicorn worker RSS after the load", workers)
+    others = [item["cpu_share"]["others"] for item in load.values()]
+    if max(others) > NOISY_SHARE:
+        lines += [
+            "",
+            f"Noise: processes outside the bench used {min(others):.0%}–{max(others):.0%} of the "
+            "machine's CPUs during the wrk runs (`cpu_share` in latest.json): absolute figures "
+            "are low by about that much, ratios less so.",
+        ]
+    failed = [c for c in checks if not c.passed]
+    lines += [
+        "",
+        f"{len(checks) - len(failed)} of {len(checks)} budget checks passed"
+        + (
+            "." if not failed else ": missed " + "; ".join(f"{c.name} ({c.detail})" for c in failed)
+        ),
+    ]
+    return "\n".join(lines)
+
+
+# --- Main --------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--connections", type=int, default=8, help="wrk's open connections")
+    parser.add_argument(
+        "--keep-database", action="store_true", help="leave the PostgreSQL database behind"
+    )
+    parser.add_argument("--render-child", nargs=2, metavar=("PUBLIC_ID", "HTML_OUT"))
+    args = parser.parse_args()
+    if args.render_child:
+        render_child(*args.render_child)
+        return 0
+
+    started = time.monotonic()
+    OUT.mkdir(parents=True, exist_ok=True)
+    ensure_tools()
+    database = bench_database()
+    say(f"building a fresh {database.kind} database")
+    database.create()
+    env = production_environment(database)
+    django_setup(env)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    results: dict[str, Any] = {"load": {}}
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        world = seed(now)
+        say(f"seeded {world.rows} in {time.monotonic() - started:.0f} s")
+        cookie = session_cookie(world.owner_id)
+        small_cookie = session_cookie(world.small_owner_id)
+        htmx = {"HX-Request": "true"}
+        targets = [Target("healthz", "/healthz (floor)", "/healthz", {})]
+        for size in SIZES:
+            targets.append(
+                Target(
+                    "exec_page" if size == BUDGET_SIZE else f"exec_page_{size}",
+                    f"Executive link, {size} updates",
+                    f"/b/{world.tokens[size]}",
+                    {},
+                )
+            )
+        targets += [
+            Target(
+                "exec_fragment",
+                f"Executive link htmx fragment, {BUDGET_SIZE} updates",
+                f"/b/{world.tokens[BUDGET_SIZE]}?fragment=live",
+                htmx,
+            ),
+        ]
+        for size in SIZES:
+            targets.append(
+                Target(
+                    "architect_page" if size == BUDGET_SIZE else f"architect_page_{size}",
+                    f"Architect brief, {size} updates",
+                    f"/incidents/{world.incidents[size]}/",
+                    {"Cookie": cookie},
+                )
+            )
+        targets += [
+            Target(
+                "dashboard",
+                f"Dashboard, {OTHER_INCIDENTS + len(SIZES)} incidents",
+                "/",
+                {"Cookie": cookie},
+            ),
+            Target(
+                "dashboard_small",
+                f"Dashboard, {SMALL_DASHBOARD} incidents",
+                "/",
+                {"Cookie": small_cookie},
+            ),
+            Target("healthz_end", "/healthz (floor, measured again)", "/healthz", {}),
+        ]
+
+        with gunicorn(env) as server:
+            say(f"gunicorn (2 workers, --preload) on port {server.port}; warming up")
+            for target in targets:
+                concurrently([lambda t=target: fetch(server, t.path, t.headers)] * 4)
+            for target in targets:
+                result = run_wrk(server, target, connections=args.connections, seconds=args.seconds)
+                results["load"][target.key] = result
+                say(
+                    f"{target.label}: {result['rps']:,.0f} req/s, p99 "
+                    f"{result['latency_ms']['p99']:.1f} ms"
+                )
+            # The revalidating refresh: every poll after the first in a minute.
+            fragment = next(t for t in targets if t.key == "exec_fragment")
+            wait_for_minute_start(args.seconds + 2)
+            first = fetch(server, fragment.path, htmx)
+            revalidate = Target(
+                "exec_fragment_304",
+                f"Executive link htmx fragment revalidated (If-None-Match), {BUDGET_SIZE} updates",
+                fragment.path,
+                {**htmx, "If-None-Match": first.headers.get("etag", "")},
+                expect=304,
+            )
+            results["load"][revalidate.key] = run_wrk(
+                server, revalidate, connections=args.connections, seconds=args.seconds
+            )
+            worker_rss = [rss_kb(pid) / 1024 for pid in server.workers()]
+            wait_until_idle(server)
+            results["pdf"] = measure_pdfs(server, cookie, world, env)
+            results["conditional"] = check_conditional(server, world.tokens[BUDGET_SIZE])
+        say("counting queries")
+        results["queries"] = count_queries(world)
+
+        if database.kind == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW server_version")
+                database_version = f"PostgreSQL {cursor.fetchone()[0]}"
+        else:
+            import sqlite3
+
+            database_version = f"SQLite {sqlite3.sqlite_version}"
+        import django
+        import weasyprint
+
+        results["meta"] = {
+            "git_commit": git_commit(),
+            "cpu_count": os.cpu_count(),
+            "cpus_usable": len(os.sched_getaffinity(0)),
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "django": django.get_version(),
+            "weasyprint": weasyprint.__version__,
+            "chromium": command_output(chromium_binary() or "chromium", "--version"),
+            "wrk": command_output("wrk", "-v").splitlines()[0],
+            "database": database.kind,
+            "database_version": database_version,
+            "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+            "load": f"{args.connections} conn × {args.seconds} s",
+            "gunicorn": "--preload --workers 2 (sync)",
+            "worker_rss_mb": worker_rss,
+            "rows": world.rows,
+            "finished_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "duration_s": round(time.monotonic() - started, 1),
+        }
+    except BaseException:
+        # Whatever was measured before the failure is still worth reading.
+        results["error"] = traceback.format_exc()
+        (OUT / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+        say(f"failed; partial figures in {OUT.relative_to(ROOT) / 'latest.json'}")
+        raise
+    finally:
+        connections.close_all()
+        for alias in connections:
+            close_pool = getattr(connections[alias], "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+        if not args.keep_database:
+            database.drop()
+
+    checks = check_budgets(results)
+    results["budgets"] = [vars(check) for check in checks]
+    table = markdown(results, checks)
+    results["table"] = table
+    (OUT / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(table)
+    say(f"wrote {OUT.relative_to(ROOT) / 'latest.json'} in {time.monotonic() - started:.0f} s")
+    return 0 if all(check.passed for check in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

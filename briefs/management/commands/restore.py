@@ -1,0 +1,48 @@
+"""`manage.py restore FILE`: replace the whole database with a file from `manage.py backup`."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS
+
+from briefs.backups import BackupError, backup_check, database_restore, describe_database
+
+
+class Command(BaseCommand):
+    help = (
+        "Replace everything in the database with a backup from `manage.py backup`: "
+        "pg_restore --clean on PostgreSQL, flush and loaddata elsewhere. All or nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="the backup to restore")
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="restore without asking for confirmation",
+        )
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        using: str = options["database"]
+        path: Path = options["file"]
+        target = describe_database(using)
+        try:
+            backup_check(path=path, using=using)
+            if options["interactive"]:
+                self._confirm(f"This replaces everything in the {target} with {path}.")
+            database_restore(path=path, using=using)
+        except BackupError as error:
+            raise CommandError(f"Nothing restored: {error}") from error
+        self.stdout.write(f"Restored the {target} from {path}.")
+
+    def _confirm(self, warning: str) -> None:
+        try:
+            answer = input(f"{warning}\nType 'yes' to continue, or anything else to cancel: ")
+        except EOFError:
+            answer = ""
+        if answer.strip() != "yes":
+            raise CommandError("Restore cancelled (--noinput restores without asking).")
