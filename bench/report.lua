@@ -1,5 +1,6 @@
 -- wrk script: count response statuses per thread and print one JSON line for bench/run.py.
 -- The JSON line starts with BENCH-JSON so the script can find it among wrk's own output.
+-- bench/loadtest.py may pass `-- think_ms=N`: see init.
 
 local threads = {}
 
@@ -9,6 +10,17 @@ end
 
 function init(args)
   statuses = {}
+  -- think_ms=N: each connection waits 0.5N to 1.5N ms after a response before its next request,
+  -- a reader rather than a flood. wrk looks for `delay` after init, and leaves it out of latency.
+  for _, arg in ipairs(args) do
+    local think = tonumber(string.match(arg, "^think_ms=(%d+)$"))
+    if think and think > 0 then
+      math.randomseed(os.time())
+      delay = function()
+        return math.random(math.floor(think / 2), math.floor(think * 3 / 2))
+      end
+    end
+  end
 end
 
 function response(status, headers, body)
@@ -30,11 +42,11 @@ function done(summary, latency, requests)
   io.write(string.format(
     'BENCH-JSON {"requests": %d, "duration_us": %d, "bytes": %d, ' ..
     '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
-    '"latency_us": {"mean": %.1f, "p50": %d, "p90": %d, "p99": %d, "max": %d}, ' ..
+    '"latency_us": {"mean": %.1f, "p50": %d, "p90": %d, "p95": %d, "p99": %d, "max": %d}, ' ..
     '"statuses": {%s}}\n',
     summary.requests, summary.duration, summary.bytes,
     errors.connect, errors.read, errors.write, errors.status, errors.timeout,
-    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, table.concat(parts, ", ")
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99), latency.max, table.concat(parts, ", ")
   ))
 end

@@ -134,11 +134,11 @@ def apt_install(packages: list[str]) -> None:
     )
 
 
-def ensure_tools() -> None:
+def ensure_tools(*, chromium: bool = True) -> None:
     need = []
     if not shutil.which("wrk"):
         need.append("wrk")
-    if chromium_binary() is None:
+    if chromium and chromium_binary() is None:
         need.append("chromium")
     libraries = command_output("ldconfig", "-p")
     if "libpangoft2" not in libraries:
@@ -188,7 +188,7 @@ def _process_ticks(pid: int | str) -> int:
     return sum(int(value) for value in fields[11:15])
 
 
-def _bench_postgres_backends() -> list[int]:
+def _bench_postgres_backends(database: str = BENCH_DATABASE) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -197,12 +197,12 @@ def _bench_postgres_backends() -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if command.startswith(b"postgres: ") and f" {BENCH_DATABASE} ".encode() in command:
+        if command.startswith(b"postgres: ") and f" {database} ".encode() in command:
             found.append(int(entry.name))
     return found
 
 
-def cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
+def cpu_snapshot(server_pids: list[int], database: str = BENCH_DATABASE) -> dict[str, float]:
     """Where the machine's CPU time went so far: this bench's parts, and everything else."""
     fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = fields[3] + fields[4]
@@ -212,7 +212,7 @@ def cpu_snapshot(server_pids: list[int]) -> dict[str, float]:
         "total": float(sum(fields[:8])),
         "busy": float(sum(fields[:8]) - idle),
         "gunicorn": float(sum(_process_ticks(pid) for pid in server_pids)),
-        "database": float(sum(_process_ticks(pid) for pid in _bench_postgres_backends())),
+        "database": float(sum(_process_ticks(pid) for pid in _bench_postgres_backends(database))),
         "bench": (own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime) * CLOCK_TICKS,
     }
 
@@ -246,11 +246,12 @@ class Database:
     url: str
     maintenance_url: str = ""
     path: Path | None = None
+    name: str = BENCH_DATABASE  # the PostgreSQL database this run creates and drops
 
     def create(self) -> None:
         if self.kind == "postgresql":
-            self._postgres(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-            self._postgres(f'CREATE DATABASE "{BENCH_DATABASE}"')
+            self._postgres(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._postgres(f'CREATE DATABASE "{self.name}"')
         else:
             assert self.path is not None
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -259,7 +260,7 @@ class Database:
 
     def drop(self) -> None:
         if self.kind == "postgresql":
-            self._postgres(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+            self._postgres(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
     def _postgres(self, statement: str) -> None:
         import psycopg
@@ -268,7 +269,7 @@ class Database:
             connection.execute(statement)  # type: ignore[arg-type]
 
 
-def bench_database() -> Database:
+def bench_database(name: str = BENCH_DATABASE) -> Database:
     """The bench's own database, next to (never instead of) the one DATABASE_URL names."""
     source = os.environ.get("DATABASE_URL", "")
     if not source:
@@ -279,12 +280,13 @@ def bench_database() -> Database:
     parts = urlsplit(source)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
         sys.exit("bench: DATABASE_URL must name a PostgreSQL server (or be unset for SQLite)")
-    if parts.path.strip("/") == BENCH_DATABASE:
-        sys.exit(f"bench: DATABASE_URL already names {BENCH_DATABASE}; name your own database")
+    if parts.path.strip("/") == name:
+        sys.exit(f"bench: DATABASE_URL already names {name}; name your own database")
     return Database(
         "postgresql",
-        urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}")),
+        urlunsplit(parts._replace(path=f"/{name}")),
         maintenance_url=urlunsplit(parts._replace(scheme="postgresql", path="/postgres")),
+        name=name,
     )
 
 
@@ -301,6 +303,17 @@ def production_environment(database: Database) -> dict[str, str]:
         "DATABASE_URL": database.url,
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def close_connections() -> None:
+    """Close this process's database connections and pools, so that the database can go."""
+    from django.db import connections
+
+    connections.close_all()
+    for alias in connections:
+        close_pool = getattr(connections[alias], "close_pool", None)
+        if close_pool is not None:
+            close_pool()
 
 
 def django_setup(env: dict[str, str]) -> None:
@@ -596,9 +609,13 @@ class Server:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str]) -> Iterator[Server]:
+def gunicorn(
+    env: dict[str, str], *, name: str = "gunicorn", extra_args: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """gunicorn as in production; `name` names its log and control socket in var/bench/, and
+    `extra_args` are for experiments that say they differ from production."""
     port = free_port()
-    log = OUT / "gunicorn.log"
+    log = OUT / f"{name}.log"
     # As in README.md "Running in production": --preload, 2 workers; only the address differs.
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -608,10 +625,11 @@ def gunicorn(env: dict[str, str]) -> Iterator[Server]:
         "2",
         "--bind",
         f"127.0.0.1:{port}",
+        *extra_args,
     ]
     if "--control-socket" in command_output(command[0], "--help"):
         # Its own control socket: the default, ~/.gunicorn/gunicorn.ctl, may be another's.
-        command += ["--control-socket", str(OUT / "gunicorn.ctl")]
+        command += ["--control-socket", str(OUT / f"{name}.ctl")]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
@@ -709,20 +727,42 @@ def wait_until_idle(server: Server, *, timeout: float = 60) -> float:
     return time.monotonic() - started
 
 
-def run_wrk(server: Server, target: Target, *, connections: int, seconds: int) -> dict[str, Any]:
+def wrk_command(
+    server: Server,
+    target: Target,
+    *,
+    connections: int,
+    seconds: int,
+    script_args: tuple[str, ...] = (),
+) -> list[str]:
+    """wrk with report.lua against one URL; `script_args` go to report.lua (see its init)."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["-s", str(ROOT / "bench" / "report.lua")]
     for name, value in target.headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(server.url(target.path))
+    if script_args:
+        command += ["--", *script_args]
+    return command
+
+
+def run_wrk(server: Server, target: Target, *, connections: int, seconds: int) -> dict[str, Any]:
+    command = wrk_command(server, target, connections=connections, seconds=seconds)
     drained = wait_until_idle(server)
     pids = server.pids()
     before = cpu_snapshot(pids)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     cpu = cpu_shares(before, cpu_snapshot(pids))
-    line = next((line for line in done.stdout.splitlines() if line.startswith("BENCH-JSON ")), None)
+    result = wrk_result(target, done.stdout, cpu)
+    result["waited_for_idle_s"] = round(drained, 2)
+    return result
+
+
+def wrk_result(target: Target, stdout: str, cpu: dict[str, float]) -> dict[str, Any]:
+    """The figures of one wrk run, from the BENCH-JSON line report.lua printed."""
+    line = next((line for line in stdout.splitlines() if line.startswith("BENCH-JSON ")), None)
     if line is None:
-        raise RuntimeError(f"wrk printed no result for {target.path}:\n{done.stdout}")
+        raise RuntimeError(f"wrk printed no result for {target.path}:\n{stdout}")
     raw = json.loads(line.removeprefix("BENCH-JSON "))
     statuses = {int(code): count for code, count in raw["statuses"].items()}
     unexpected = sum(count for code, count in statuses.items() if code != target.expect)
@@ -741,7 +781,6 @@ def run_wrk(server: Server, target: Target, *, connections: int, seconds: int) -
         "unexpected_responses": unexpected,
         "socket_errors": errors,
         "cpu_share": cpu,
-        "waited_for_idle_s": round(drained, 2),
     }
 
 
@@ -1327,7 +1366,7 @@ def main() -> int:
     django_setup(env)
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection, connections
+    from django.db import connection
 
     results: dict[str, Any] = {"load": {}}
     try:
@@ -1453,11 +1492,7 @@ def main() -> int:
         say(f"failed; partial figures in {OUT.relative_to(ROOT) / 'latest.json'}")
         raise
     finally:
-        connections.close_all()
-        for alias in connections:
-            close_pool = getattr(connections[alias], "close_pool", None)
-            if close_pool is not None:
-                close_pool()
+        close_connections()
         if not args.keep_database:
             database.drop()
 

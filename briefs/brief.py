@@ -57,8 +57,9 @@ def brief_stamp(incident: Incident) -> str:
 
 
 def live_fragment(
-    incident: Incident,
+    incident_id: int,
     *,
+    stamp: str,
     zone: ZoneInfo,
     now: datetime,
     architect: bool,
@@ -71,13 +72,13 @@ def live_fragment(
     Rendered once per brief version, minute, zone and audience, then served from a per-process
     cache: the key changes with anything the HTML depends on, so an entry is never stale, only
     unused. The HTML holds no per-request secret (no CSRF token, no CSP nonce), so it may be
-    shared between viewers of the same audience. `incident` needs no prefetches: the full row
-    set is loaded only on a miss.
+    shared between viewers of the same audience. `stamp` is the incident's `brief_stamp`; the
+    incident and everything it shows are loaded only on a miss.
     """
     now = minute(now)
     material = "|".join(
         [
-            brief_stamp(incident),
+            stamp,
             now.isoformat(),
             zone.key,
             "architect" if architect else "executive",
@@ -91,7 +92,7 @@ def live_fragment(
     html = fragments.get(key)
     if html is None:
         context = brief_context(
-            brief_queryset().get(pk=incident.pk),
+            brief_queryset().get(pk=incident_id),
             zone=zone,
             now=now,
             architect=architect,

@@ -103,7 +103,8 @@ class StepForm(forms.ModelForm[Incident]):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 3)
+                # Django's Textarea starts at 10 rows: too tall for a one-paragraph answer.
+                field.widget.attrs["rows"] = min(int(field.widget.attrs.get("rows", 3)), 3)
                 if isinstance(field, forms.CharField) and field.max_length:
                     field.widget.attrs["maxlength"] = field.max_length
 

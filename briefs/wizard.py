@@ -149,9 +149,13 @@ class StepState:
 
 
 def progress(incident: Incident, current: str) -> list[StepState]:
+    # The review is complete once every other step is.
+    ready = not missing_for_escalation(incident)
     return [
         StepState(
-            step, step.slug == "review" or not missing(incident, step.slug), step.slug == current
+            step,
+            ready if step.slug == "review" else not missing(incident, step.slug),
+            step.slug == current,
         )
         for step in STEPS
     ]

@@ -618,3 +618,13 @@ def test_dashboard_links_drafts_to_resume(owner_client: Client, draft: Incident)
     content = owner_client.get("/").content.decode()
     assert f"/incidents/{draft.public_id}/escalate/" in content
     assert timezone.now() == NOW
+
+
+def test_the_review_step_is_complete_only_when_every_other_step_is(
+    owner_client: Client, draft: Incident
+) -> None:
+    states = {state.step.slug: state.complete for state in wizard.progress(draft, "assess")}
+    assert states["review"] is False
+    complete_all(owner_client, draft)
+    draft.refresh_from_db()
+    assert all(state.complete for state in wizard.progress(draft, "assess"))

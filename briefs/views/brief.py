@@ -25,7 +25,7 @@ from django.views.decorators.http import (
 from django_htmx.http import retarget
 
 from briefs import pdf, services
-from briefs.brief import brief_context, brief_pdf, live_fragment
+from briefs.brief import brief_context, brief_pdf, brief_stamp, live_fragment
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -74,7 +74,8 @@ def _architect_live(
     brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
     suffix = "&timeline=full" if full_timeline else ""
     return live_fragment(
-        incident,
+        incident.pk,
+        stamp=brief_stamp(incident),
         zone=zone_from_request(request),
         now=now,
         architect=True,

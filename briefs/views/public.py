@@ -33,17 +33,27 @@ from briefs.views.followup import rca_pdf_response
 logger = logging.getLogger(__name__)
 
 
+# What the executive views need of the link and its incident. Every request reads them, so the
+# query fetches these columns only and skips ordering: the page itself comes from the cache.
+_LINK_FIELDS = ["incident_id", "expires_at", "revoked_at", "last_viewed_at", "seen_sequence"]
+_INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at"]
+
+
 def _active_link(token: str) -> ShareLink:
     """The link for a token, or the same 404 for a wrong, expired or revoked one."""
-    link = (
+    links = (
         ShareLink.objects.select_related("incident")
-        .filter(token_hash=ShareLink.hash_token(token), revoked_at__isnull=True)
-        .filter(expires_at__gt=timezone.now())
-        .first()
+        .only(*_LINK_FIELDS, *(f"incident__{name}" for name in _INCIDENT_FIELDS))
+        .filter(
+            token_hash=ShareLink.hash_token(token),
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by()[:1]
     )
-    if link is None:
-        raise Http404("No such brief")
-    return link
+    for link in links:
+        return link
+    raise Http404("No such brief")
 
 
 def _public_headers(response: HttpResponse) -> HttpResponse:
@@ -53,19 +63,36 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# The executive link's hot path: one indexed lookup joined to the incident's version stamp,
+# then the page from the fragment cache. Raw SQL because here the ORM's query compilation costs
+# more than the query itself (make bench: about 0.7 ms of a 2 ms request).
+_LINK_AND_STAMP_SQL = f"""
+    SELECT link.id, link.incident_id, link.seen_sequence, link.last_viewed_at,
+           incident.version AS incident_version, incident.updated_at AS incident_updated_at
+    FROM {ShareLink._meta.db_table} link
+    JOIN {Incident._meta.db_table} incident ON incident.id = link.incident_id
+    WHERE link.token_hash = %s AND link.revoked_at IS NULL AND link.expires_at > %s
+"""  # noqa: S608 - table names from the models, values as parameters
+
+
 @login_not_required
 @require_safe
 @share_link_rate_limited
 def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    link = _active_link(token)
     now = timezone.now()
+    found = list(ShareLink.objects.raw(_LINK_AND_STAMP_SQL, [ShareLink.hash_token(token), now]))
+    if not found:
+        raise Http404("No such brief")
+    link = found[0]
     fragment = request.htmx and request.GET.get("fragment") == "live"
     full_timeline = request.GET.get("timeline") == "full"
     share_url = reverse("briefs:share_view", args=[token])
     suffix = "&timeline=full" if full_timeline else ""
     # What is new is measured against the previous visit, recorded after this one is drawn.
     live, etag = live_fragment(
-        link.incident,
+        link.incident_id,
+        # The two incident columns ride along on the raw query's link row.
+        stamp=f"{link.incident_id}:{link.incident_version}:{link.incident_updated_at}",  # type: ignore[attr-defined]
         zone=zone_from_request(request),
         now=now,
         architect=False,
@@ -84,7 +111,8 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return _public_headers(response)
     if request.method == "GET":
         services.share_link_record_visit(link=link, now=now)
-    context = {"incident": link.incident, "live": live, "token": token}
+    # URLs built here, not by {% url %}: reversing costs more than the rest of the shell.
+    context = {"live": live, "pdf_url": f"{share_url}/pdf", "text_url": f"{share_url}/brief.md"}
     return _public_headers(render(request, "briefs/share.html", context))
 
 

@@ -216,7 +216,8 @@ def incident_step(request: HtmxHttpRequest, public_id: UUID, step: str) -> HttpR
     if request.htmx and "validate" in request.GET:
         name = request.GET["validate"]
         if name not in form.fields:
-            return HttpResponseBadRequest("Unknown field")
+            # Nothing to swap in: the field stays as the user left it.
+            return HttpResponse(status=204)
         form.is_valid()
         return render(request, "briefs/_field.html", {"field": form[name]})
     if request.htmx and "preview" in request.GET:
