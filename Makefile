@@ -65,6 +65,14 @@ check: lint typecheck
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Issue 6, item 24: 50 connections on the executive link and 5 on its PDF for 60 s, against
+# gunicorn as in production on PostgreSQL (a database of its own, escalation_loadtest, on the
+# server DATABASE_URL names, default the local one; dropped at the end). Exits 1 on a 5xx or when
+# the link's p95 passes 4 times its unloaded p95. Figures: var/bench/loadtest.json. Not in CI.
+.PHONY: loadtest
+loadtest: install
+	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
+
 # Backups (README, "Backup and restore"): pg_dump/pg_restore on PostgreSQL, dumpdata/loaddata on
 # SQLite, via manage.py backup/restore. No `install` prerequisite and no DEBUG default: they run
 # in production too, where the environment comes from `uv sync --no-dev`.

@@ -282,3 +282,13 @@ def test_the_link_shows_nothing_of_other_incidents(
     make_incident(owner=owner, title="Secret other incident")
     _, token = link
     assert "Secret other incident" not in client.get(share_url(token)).content.decode()
+
+
+def test_unanswered_sections_say_to_follow_for_executives(
+    client: Client, link: tuple[ShareLink, str]
+) -> None:
+    _, token = link
+    content = client.get(share_url(token)).content.decode()
+    root_cause = content[content.index(">Root cause<") : content.index(">What we are doing<")]
+    assert "To follow." in root_cause
+    assert "Not yet answered" not in content
