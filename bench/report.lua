@@ -1,6 +1,5 @@
 -- wrk script: count response statuses per thread and print one JSON line for bench/run.py.
 -- The JSON line starts with BENCH-JSON so the script can find it among wrk's own output.
--- bench/loadtest.py may pass `-- think_ms=N`: see init.
 
 local threads = {}
 
@@ -10,17 +9,6 @@ end
 
 function init(args)
   statuses = {}
-  -- think_ms=N: each connection waits 0.5N to 1.5N ms after a response before its next request,
-  -- a reader rather than a flood. wrk looks for `delay` after init, and leaves it out of latency.
-  for _, arg in ipairs(args) do
-    local think = tonumber(string.match(arg, "^think_ms=(%d+)$"))
-    if think and think > 0 then
-      math.randomseed(os.time())
-      delay = function()
-        return math.random(math.floor(think / 2), math.floor(think * 3 / 2))
-      end
-    end
-  end
 end
 
 function response(status, headers, body)

@@ -727,22 +727,13 @@ def wait_until_idle(server: Server, *, timeout: float = 60) -> float:
     return time.monotonic() - started
 
 
-def wrk_command(
-    server: Server,
-    target: Target,
-    *,
-    connections: int,
-    seconds: int,
-    script_args: tuple[str, ...] = (),
-) -> list[str]:
-    """wrk with report.lua against one URL; `script_args` go to report.lua (see its init)."""
+def wrk_command(server: Server, target: Target, *, connections: int, seconds: int) -> list[str]:
+    """wrk with report.lua against one URL."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["-s", str(ROOT / "bench" / "report.lua")]
     for name, value in target.headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(server.url(target.path))
-    if script_args:
-        command += ["--", *script_args]
     return command
 
 
