@@ -177,7 +177,14 @@ CACHES = {
     # an entry is never stale, so each process may keep its own copy in memory.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+    # This process's copies of recent PDFs, in front of the shared cache (briefs.pdf).
+    "pdfs": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pdfs",
+        "OPTIONS": {"MAX_ENTRIES": 50},
     },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.test import Client
 from pytest_django.fixtures import Settings
 
@@ -11,6 +12,14 @@ from tests.factories import make_estimate, make_incident, make_user
 def fast_password_hashing(settings: Settings) -> None:
     # The production hasher is slow on purpose; tests make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_process_caches() -> None:
+    # Rendered fragments and PDFs are keyed by incident pk, version and time; tests that freeze
+    # the clock can reuse all three, so each test starts with this process's copies gone.
+    caches["fragments"].clear()
+    caches["pdfs"].clear()
 
 
 @pytest.fixture
