@@ -22,4 +22,4 @@ USER escalation
 EXPOSE 8000
 # --preload imports Django and WeasyPrint once, before the workers fork. No access log: its
 # request lines would carry executive-link tokens (the app's own logs redact them).
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py createcachetable && exec gunicorn escalation.wsgi --preload --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --timeout 60"]
+CMD ["sh", "-c", "exec gunicorn escalation.wsgi --preload --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --timeout 60"]
