@@ -65,7 +65,8 @@ check: lint typecheck
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-# Issue 6, item 24: 50 connections on the executive link and 5 on its PDF for 60 s, against
+# Issue 6, item 24: 50 executive clients on the link (each every 0.5 s) and 5 on its PDF (each
+# every 2 s) for 60 s, plus a closed-loop wrk run reported for saturation, against
 # gunicorn as in production on PostgreSQL (a database of its own, escalation_loadtest, on the
 # server DATABASE_URL names, default the local one; dropped at the end). Exits 1 on a 5xx or when
 # the link's p95 passes 4 times its unloaded p95. Figures: var/bench/loadtest.json. Not in CI.
