@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -107,9 +107,8 @@ def live_fragment(
     return mark_safe(html), f'"{key}"'  # noqa: S308 - our own template's escaped output
 
 
-def brief_queryset() -> QuerySet[Incident]:
-    """One incident with everything the brief shows, in a fixed number of queries."""
-    return Incident.objects.select_related("owner", "rca").prefetch_related(
+def _brief_prefetches() -> list[str | Prefetch[Any]]:
+    return [
         "estimates",
         Prefetch(
             "updates",
@@ -118,7 +117,21 @@ def brief_queryset() -> QuerySet[Incident]:
         "decisions",
         Prefetch("action_items", queryset=ActionItem.objects.select_related("owner")),
         Prefetch("meetings", queryset=Meeting.objects.prefetch_related("decisions")),
-    )
+    ]
+
+
+def brief_queryset() -> QuerySet[Incident]:
+    """One incident with everything the brief shows, in a fixed number of queries."""
+    return Incident.objects.select_related("owner", "rca").prefetch_related(*_brief_prefetches())
+
+
+def with_brief_rows(incident: Incident) -> Incident:
+    """The incident with everything the brief shows, reusing the row the caller already has
+    (unless it was loaded with only some fields: then it is loaded whole)."""
+    if incident.get_deferred_fields():
+        return brief_queryset().get(pk=incident.pk)
+    prefetch_related_objects([incident], *_brief_prefetches())
+    return incident
 
 
 def minute(moment: datetime) -> datetime:
@@ -321,7 +334,7 @@ def brief_pdf(
     now = minute(now or timezone.now())
 
     def html() -> str:
-        full = brief_queryset().get(pk=incident.pk)
+        full = with_brief_rows(incident)
         context = brief_context(full, zone=zone, now=now, architect=False)
         recent, _ = recent_timeline(context["updates"], zone=zone, end=full.end_or(now))
         context.update(
@@ -345,7 +358,7 @@ def rca_pdf(
     now = minute(now or timezone.now())
 
     def html() -> str:
-        context = rca_context(brief_queryset().get(pk=incident.pk), zone=zone, now=now)
+        context = rca_context(with_brief_rows(incident), zone=zone, now=now)
         with timezone.override(zone):
             return render_to_string("briefs/rca_pdf.html", context)
 

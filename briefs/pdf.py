@@ -52,7 +52,6 @@ PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 PDF_STYLESHEET = "css/pdf.css"
 # Content-addressed entries never go stale, so they may live as long as the cache keeps them.
 PDF_CACHE_SECONDS = 7 * 24 * 3600
-RENDER_WAIT_POLL_SECONDS = 0.1
 
 # Python warns that fork() in a multi-threaded process (a threaded dev server, psycopg's pool
 # workers) may deadlock the child. Ours runs only WeasyPrint, which the parent never starts, and
@@ -497,31 +496,9 @@ def cached_pdf(key_material: str, render: Callable[[], bytes]) -> tuple[bytes, s
         return cached, etag
     cached = django_cache.get(key)
     if not isinstance(cached, bytes):
-        cached = _render_once(key, render)
+        # No lock across workers: it would cost more queries than a cold export may run
+        # (make bench), and at worst each worker renders a brief once per minute.
+        cached = render()
+        django_cache.set(key, cached, PDF_CACHE_SECONDS)
     local.set(key, cached, PDF_CACHE_SECONDS)
     return cached, etag
-
-
-def _render_once(key: str, render: Callable[[], bytes]) -> bytes:
-    """Render and store the PDF, unless another process is already rendering the same one:
-    then wait for its result rather than spend a second core on the same pages."""
-    limit = settings.PDF_RENDER_TIMEOUT_SECONDS
-    lock = f"{key}:rendering"
-    if django_cache.add(lock, os.getpid(), timeout=limit + 5):
-        try:
-            pdf = render()
-            django_cache.set(key, pdf, PDF_CACHE_SECONDS)
-            return pdf
-        finally:
-            django_cache.delete(lock)
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        time.sleep(RENDER_WAIT_POLL_SECONDS)
-        cached: Any = django_cache.get(key)
-        if isinstance(cached, bytes):
-            return cached
-        if django_cache.get(lock) is None:
-            break  # the other render failed or timed out: try ourselves
-    pdf = render()
-    django_cache.set(key, pdf, PDF_CACHE_SECONDS)
-    return pdf

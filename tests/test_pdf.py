@@ -327,33 +327,3 @@ def test_long_timelines_print_the_last_day_in_full_and_older_days_in_one_line(
 
 def test_pdf_filename_helper_is_safe() -> None:
     assert pdf.pdf_filename('Ünïcode "quoted"\nnew/line') == "unicode-quoted-new-line-brief.pdf"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_pdf_being_rendered_elsewhere_is_awaited_not_rendered_twice() -> None:
-    import threading
-
-    from django.core.cache import cache
-    from django.db import connections
-
-    material = "brief|stamp|minute|UTC|A4|False|Title"
-    digest = (
-        __import__("hashlib")
-        .sha256(f"{pdf._engine_fingerprint()}\n{material}".encode())
-        .hexdigest()
-    )
-    key = f"briefs:pdf:{digest}"
-    cache.set(f"{key}:rendering", 12345, 30)  # another worker holds the render
-
-    def other_worker_finishes() -> None:
-        cache.set(key, b"%PDF-from-the-other-worker", 60)
-        cache.delete(f"{key}:rendering")
-        connections.close_all()
-
-    timer = threading.Timer(0.3, other_worker_finishes)
-    timer.start()
-    try:
-        content, _etag = pdf.cached_pdf(material, lambda: pytest.fail("rendered twice"))
-    finally:
-        timer.join()
-    assert content == b"%PDF-from-the-other-worker"

@@ -32,7 +32,7 @@ def incident_for_editor(
     the fragment cache need only the incident row.
     """
     editable = Incident.objects.editable_by(request.user).values("pk")
-    queryset = brief_queryset() if with_rows else Incident.objects.select_related("owner")
+    queryset = brief_queryset() if with_rows else Incident.objects.select_related("owner", "rca")
     return get_object_or_404(queryset.filter(pk__in=editable), public_id=public_id)
 
 
