@@ -201,7 +201,8 @@ def _impact(incident: Incident) -> str:
     )
 
 
-def _cadence(minutes: int) -> str:
+def cadence_words(minutes: int) -> str:
+    """every hour, every 2 hours, every 30 minutes: the promise as the script says it."""
     if minutes == 60:
         return "every hour"
     if minutes % 60 == 0:
@@ -353,7 +354,7 @@ def meeting_script(incident: Incident) -> list[ScriptPart]:
         incident.accountability.rstrip("."), "the accountability statement", "resources", gaps
     )
     overseer = _or_missing(incident.remediation_overseer, "who oversees the fix", "resources", gaps)
-    cadence = _cadence(incident.update_cadence_minutes)
+    cadence = cadence_words(incident.update_cadence_minutes)
     you(
         f"On resources: {resources}. {decisions + ' ' if decisions else ''}{accountability}, and "
         f"{overseer} is personally overseeing the remediation and the preventive measures. I will "

@@ -6,6 +6,7 @@ from django import template
 
 from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap
+from briefs.wizard import cadence_words
 
 register = template.Library()
 
@@ -40,11 +41,7 @@ def intcomma_plain(value: int | None) -> str:
 
 @register.filter
 def cadence(minutes: int) -> str:
-    if minutes == 60:
-        return "every hour"
-    if minutes % 60 == 0:
-        return f"every {minutes // 60} hours"
-    return f"every {minutes} minutes"
+    return cadence_words(minutes)
 
 
 @register.filter
