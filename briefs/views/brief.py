@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -226,14 +227,29 @@ def markdown_response(request: HttpRequest, incident: Incident, *, architect: bo
 
 
 def pdf_response(request: HttpRequest, incident: Incident, *, architect: bool) -> HttpResponse:
-    try:
-        content, etag = brief_pdf(
+    def render_brief() -> tuple[bytes, str]:
+        return brief_pdf(
             incident,
             zone=zone_from_request(request),
             size=pdf.page_size_for(request.GET.get("size")),
             appendix=architect and request.GET.get("appendix") == "1",
             base_url=request.build_absolute_uri("/"),
         )
+
+    return pdf_download(request, incident, render_brief, suffix="brief")
+
+
+def pdf_download(
+    request: HttpRequest,
+    incident: Incident,
+    render_pdf: Callable[[], tuple[bytes, str]],
+    *,
+    suffix: str,
+) -> HttpResponse:
+    """A PDF as a download, answering 304 to a repeat; a failed or slow render gets the error
+    page rather than a hung or broken request."""
+    try:
+        content, etag = render_pdf()
     except pdf.PdfRenderTimeout:
         logger.warning("PDF render timed out for incident %s", incident.public_id)
         return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
@@ -241,7 +257,7 @@ def pdf_response(request: HttpRequest, incident: Incident, *, architect: bool) -
         logger.exception("PDF render failed for incident %s", incident.public_id)
         return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = pdf.content_disposition(incident.title)
+    response["Content-Disposition"] = pdf.content_disposition(incident.title, suffix)
     response["ETag"] = etag
     return get_conditional_response(request, etag=etag, response=response) or response
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from uuid import UUID
 
@@ -30,9 +29,8 @@ from briefs.history import incident_history_entries
 from briefs.middleware import zone_from_request
 from briefs.models import ActionItem, Incident, Status
 from briefs.services import ActionInput, EstimateInput, VersionConflict
+from briefs.views.brief import pdf_download
 from briefs.views.common import current_user, incident_for_editor, incident_people
-
-logger = logging.getLogger(__name__)
 
 
 def _brief_url(incident: Incident, anchor: str = "") -> str:
@@ -250,22 +248,15 @@ def rca_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def rca_pdf_response(request: HttpRequest, incident: Incident) -> HttpResponse:
-    try:
-        content, etag = render_rca_pdf(
+    def render_rca() -> tuple[bytes, str]:
+        return render_rca_pdf(
             incident,
             zone=zone_from_request(request),
             size=pdf.page_size_for(request.GET.get("size")),
             base_url=request.build_absolute_uri("/"),
         )
-    except pdf.PdfRenderTimeout:
-        return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
-    except pdf.PdfRenderError:
-        logger.exception("RCA PDF render failed for incident %s", incident.public_id)
-        return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = pdf.content_disposition(incident.title, "rca")
-    response["ETag"] = etag
-    return response
+
+    return pdf_download(request, incident, render_rca, suffix="rca")
 
 
 @require_GET
