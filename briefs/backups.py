@@ -23,10 +23,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.backends.postgresql.client import DatabaseClient
 from django.utils import timezone
+
+from briefs.models import ShareLinkGuesses
 
 BACKUP_DIR: Path = settings.BASE_DIR / "var" / "backups"
 # The first bytes of every pg_dump custom-format file.
@@ -112,6 +115,8 @@ def database_restore(*, path: Path, using: str = "default") -> None:
         _pg_restore(path, using)
     else:
         _load_json(path, using)
+    # Sessions are read through the cache (cached_db): no login outlives a restore.
+    caches["default"].clear()
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -136,8 +141,8 @@ def _pg_database(using: str) -> str:
 
 
 def _unkept_tables() -> list[str]:
-    """Tables whose schema is backed up but whose rows are not."""
-    tables = [Session._meta.db_table]
+    """Tables whose schema is backed up but whose rows are not: they hold nothing for later."""
+    tables = [Session._meta.db_table, ShareLinkGuesses._meta.db_table]
     for cache in settings.CACHES.values():
         if not isinstance(cache, Mapping):
             continue
@@ -248,7 +253,7 @@ def _dump_json(path: Path, using: str) -> None:
     # fetch every referenced user, and an audit-trail record may name a user deleted since.
     call_command(
         "dumpdata",
-        exclude=["sessions"],
+        exclude=["sessions", "briefs.ShareLinkGuesses"],
         use_base_manager=True,
         database=using,
         output=str(path),

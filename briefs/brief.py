@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -30,6 +31,7 @@ from briefs.models import (
     CostRange,
     ImpactEstimate,
     Incident,
+    IncidentQuerySet,
     IncidentUpdate,
     Meeting,
 )
@@ -56,55 +58,74 @@ def brief_stamp(incident: Incident) -> str:
     return f"{incident.pk}:{incident.version}:{incident.updated_at.isoformat()}"
 
 
-def live_fragment(
-    incident_id: int,
-    *,
-    stamp: str,
-    zone: ZoneInfo,
-    now: datetime,
-    architect: bool,
-    urls: dict[str, str],
-    seen_sequence: int | None = None,
-    full_timeline: bool = False,
-) -> tuple[SafeString, str]:
-    """The live region of the brief as HTML, and its ETag.
+def cached_html(key: str, render: Callable[[], str]) -> SafeString:
+    """HTML from this process's fragment cache, rendered and stored on a miss.
 
-    Rendered once per brief version, minute, zone and audience, then served from a per-process
-    cache: the key changes with anything the HTML depends on, so an entry is never stale, only
-    unused. The HTML holds no per-request secret (no CSRF token, no CSP nonce), so it may be
-    shared between viewers of the same audience. `stamp` is the incident's `brief_stamp`; the
-    incident and everything it shows are loaded only on a miss.
+    Only for HTML whose key names everything it depends on (so an entry is never stale, only
+    unused) and which holds no per-request secret: no CSRF token, no CSP nonce.
     """
-    now = minute(now)
-    material = "|".join(
-        [
-            stamp,
-            now.isoformat(),
-            zone.key,
-            "architect" if architect else "executive",
-            str(seen_sequence),
-            str(full_timeline),
-            *(f"{name}={url}" for name, url in sorted(urls.items())),
-        ]
-    )
-    key = hashlib.sha256(material.encode()).hexdigest()
     fragments = caches["fragments"]
-    html = fragments.get(key)
+    html: str | None = fragments.get(key)
     if html is None:
-        context = brief_context(
-            brief_queryset().get(pk=incident_id),
-            zone=zone,
-            now=now,
-            architect=architect,
-            seen_sequence=seen_sequence,
-            full_timeline=full_timeline,
-        )
-        context.update(urls)
-        context["refresh_seconds"] = settings.BRIEF_REFRESH_SECONDS
-        with timezone.override(zone):
-            html = render_to_string("briefs/_live.html", context)
+        html = render()
         fragments.set(key, html, FRAGMENT_SECONDS)
-    return mark_safe(html), f'"{key}"'  # noqa: S308 - our own template's escaped output
+    return mark_safe(html)  # noqa: S308 - our own templates' escaped output
+
+
+@dataclass(frozen=True)
+class LiveRegion:
+    """The part of the brief that changes, as one audience sees it in one minute and zone.
+
+    Rendered once per brief version, minute, zone and audience, then shared by every viewer of
+    that audience: `key` names everything the HTML depends on. `stamp` is the incident's
+    `brief_stamp`; the incident and everything it shows are loaded only on a miss.
+    """
+
+    incident_id: int
+    stamp: str
+    zone: ZoneInfo
+    now: datetime
+    architect: bool
+    urls: dict[str, str]
+    seen_sequence: int | None = None
+    full_timeline: bool = False
+
+    @cached_property
+    def key(self) -> str:
+        material = "|".join(
+            [
+                self.stamp,
+                minute(self.now).isoformat(),
+                self.zone.key,
+                "architect" if self.architect else "executive",
+                str(self.seen_sequence),
+                str(self.full_timeline),
+                *(f"{name}={url}" for name, url in sorted(self.urls.items())),
+            ]
+        )
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.key}"'
+
+    def html(self) -> SafeString:
+        return cached_html(self.key, self._render)
+
+    def _render(self) -> str:
+        now = minute(self.now)
+        context = brief_context(
+            brief_queryset().get(pk=self.incident_id),
+            zone=self.zone,
+            now=now,
+            architect=self.architect,
+            seen_sequence=self.seen_sequence,
+            full_timeline=self.full_timeline,
+        )
+        context.update(self.urls)
+        context["refresh_seconds"] = settings.BRIEF_REFRESH_SECONDS
+        with timezone.override(self.zone):
+            return render_to_string("briefs/_live.html", context)
 
 
 def _brief_prefetches() -> list[str | Prefetch[Any]]:
@@ -120,7 +141,7 @@ def _brief_prefetches() -> list[str | Prefetch[Any]]:
     ]
 
 
-def brief_queryset() -> QuerySet[Incident]:
+def brief_queryset() -> IncidentQuerySet:
     """One incident with everything the brief shows, in a fixed number of queries."""
     return Incident.objects.select_related("owner", "rca").prefetch_related(*_brief_prefetches())
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
@@ -132,7 +132,12 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """The incidents a user owns or collaborates on: the only ones they may see or change."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(Q(owner=user) | Q(collaborators=user)).distinct()
+        # EXISTS, not a join with DISTINCT: looking up one incident then stays one index probe,
+        # where the join made PostgreSQL collect every incident the user can see first.
+        collaborates = Incident.collaborators.through.objects.filter(
+            incident=OuterRef("pk"), user_id=user.pk
+        )
+        return self.filter(Q(owner=user) | Exists(collaborates))
 
 
 @dataclass(frozen=True)
@@ -625,6 +630,29 @@ class ShareLink(models.Model):
     def is_active(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class ShareLinkGuesses(models.Model):
+    """How many wrong executive-link tokens one client sent in one minute (briefs.security).
+
+    A table rather than the cache, so that the executive link's own lookup reads the count in
+    the same query: every executive request is checked, and most are not guesses.
+    """
+
+    client = models.CharField(max_length=64)
+    minute = models.BigIntegerField(help_text="minutes since the Unix epoch")
+    misses = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "minute"], name="guesses_client_minute"),
+            *_max_lengths("guesses", client=64),
+        ]
+        # Rows of past minutes are deleted on each new miss.
+        indexes = [models.Index(fields=["minute"], name="guesses_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.misses} in minute {self.minute}"
 
 
 class CeoDecision(models.Model):

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import F, Max, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Max, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from briefs.models import (
@@ -66,6 +66,12 @@ def estimate_add(
     )
 
 
+# The brief's cached HTML is keyed by `updated_at` (briefs.brief.brief_stamp), so every change
+# moves it on: to now, or a microsecond past its last value when the clock has not moved (a
+# clock frozen in a test, or a replica whose clock runs behind another's).
+_TICK = timedelta(microseconds=1)
+
+
 @transaction.atomic
 def update_post(
     *,
@@ -109,7 +115,7 @@ def update_post(
     )
     # The update's facts become the incident's current facts (saved, so the audit trail sees it).
     changed = ["updated_at"]
-    locked.updated_at = timezone.now()
+    locked.updated_at = max(timezone.now(), locked.updated_at + _TICK)
     if operating_state and operating_state != locked.operating_state:
         locked.operating_state = operating_state
         changed.append("operating_state")
@@ -133,6 +139,7 @@ def share_link_create(
         raise ValueError(f"a link is valid for at most {MAX_SHARE_LINK_DAYS} days")
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
+    _touch(incident.pk)  # the architect's brief lists its links
     link = ShareLink.objects.create(
         incident=incident,
         token_hash=ShareLink.hash_token(token),
@@ -213,6 +220,7 @@ def share_link_revoke(*, link: ShareLink, now: datetime | None = None) -> None:
     if link.revoked_at is None:
         link.revoked_at = now or timezone.now()
         link.save(update_fields=["revoked_at"])
+        _touch(link.incident_id)
 
 
 # Loads of an executive link this close together count as one visit.
@@ -247,8 +255,10 @@ class ActionInput:
 
 
 def _touch(incident_id: int) -> None:
-    """Mark the brief changed (its cached HTML is keyed by `updated_at`, see briefs.brief)."""
-    Incident.objects.filter(pk=incident_id).update(updated_at=timezone.now())
+    """Mark the brief changed."""
+    Incident.objects.filter(pk=incident_id).update(
+        updated_at=Greatest(Value(timezone.now()), F("updated_at") + _TICK)
+    )
 
 
 def action_item_add(

@@ -1,5 +1,6 @@
 """The architect's brief: figures, sections, the timeline and posting updates."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
-from briefs.services import update_post
+from briefs.services import share_link_create, share_link_revoke, update_post
 from tests.factories import make_estimate, make_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -314,3 +315,112 @@ def test_brief_runs_the_same_number_of_queries_with_5_or_200_updates(
     large = _queries(owner_client, brief_url(other))
     assert small == large
     assert large <= 15
+
+
+# --- The page is cached per user, minute and brief version: never stale, never shared ----------
+
+
+def test_a_repeat_view_comes_from_the_cache_in_three_queries(
+    owner_client: Client, escalated: Incident
+) -> None:
+    owner_client.get(brief_url(escalated))  # drawn once (and the session's expiry pushed back)
+    # The session, the user, and the incident's access check with its version stamp.
+    assert _queries(owner_client, brief_url(escalated)) == 3
+
+
+def test_an_executive_visit_shows_in_the_links_table_at_once(
+    owner_client: Client, client: Client, escalated: Incident, owner: User
+) -> None:
+    _, token = share_link_create(incident=escalated, created_by=owner, label="CEO")
+    assert "<td>0</td>" in owner_client.get(brief_url(escalated)).content.decode()
+    client.get(f"/b/{token}")
+    assert "<td>1</td>" in owner_client.get(brief_url(escalated)).content.decode()
+
+
+def test_a_new_link_and_a_revoked_one_show_on_the_next_view(
+    owner_client: Client, escalated: Incident, owner: User
+) -> None:
+    owner_client.get(brief_url(escalated))
+    link, _ = share_link_create(incident=escalated, created_by=owner, label="Board")
+    content = owner_client.get(brief_url(escalated)).content.decode()
+    assert "Board" in content and "Revoke<" in content
+    share_link_revoke(link=link)
+    assert "Revoke<" not in owner_client.get(brief_url(escalated)).content.decode()
+
+
+def test_each_user_gets_their_own_page_of_the_same_brief(
+    owner_client: Client, escalated: Incident, collaborator: User
+) -> None:
+    other = Client()
+    other.force_login(collaborator)
+    mine = owner_client.get(brief_url(escalated)).content.decode()
+    theirs = other.get(brief_url(escalated)).content.decode()
+    assert '<span class="who">owner</span>' in mine
+    assert '<span class="who">collaborator</span>' in theirs
+
+
+def _csrf_token(content: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_cached_page_carries_a_working_csrf_token_of_its_own(
+    owner: User, escalated: Incident
+) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    first = browser.get(brief_url(escalated)).content.decode()
+    second = browser.get(brief_url(escalated)).content.decode()
+    # Masked afresh in every response (as Django does against BREACH), never a placeholder.
+    assert _csrf_token(first) != _csrf_token(second)
+    assert 'name="csrfmiddlewaretoken" value="csrf' not in second
+    assert f'"X-CSRFToken": "{_csrf_token(second)}"' not in first
+    data = {
+        "what_changed": "Rollback finished.",
+        "operating_state": "degraded",
+        "next_steps": "Watch order volume.",
+        "next_update_due": (NOW + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "csrfmiddlewaretoken": _csrf_token(second),
+    }
+    response = browser.post(f"/incidents/{escalated.public_id}/updates/", data)
+    assert response.status_code == 302
+    assert IncidentUpdate.objects.filter(incident=escalated).count() == 1
+
+
+def test_a_message_shows_once_and_the_next_view_is_plain(
+    owner_client: Client, escalated: Incident, owner: User
+) -> None:
+    link, _ = share_link_create(incident=escalated, created_by=owner, label="Board")
+    owner_client.get(brief_url(escalated))
+    response = owner_client.post(
+        f"/incidents/{escalated.public_id}/links/{link.public_id}/revoke", follow=True
+    )
+    assert "no longer opens the brief" in response.content.decode()
+    assert (
+        "no longer opens the brief" not in owner_client.get(brief_url(escalated)).content.decode()
+    )
+
+
+def test_the_page_moves_on_with_the_clock(
+    owner_client: Client, escalated: Incident, frozen: Any
+) -> None:
+    before = owner_client.get(brief_url(escalated)).content.decode()
+    frozen.shift(timedelta(minutes=1))
+    after = owner_client.get(brief_url(escalated)).content.decode()
+    # The update form proposes the next update an hour from now.
+    assert 'value="2026-03-01T12:30"' in before
+    assert 'value="2026-03-01T12:31"' in after
+
+
+def test_a_posted_update_shows_on_the_next_view(owner_client: Client, escalated: Incident) -> None:
+    owner_client.get(brief_url(escalated))
+    update_post(
+        incident=escalated,
+        author=escalated.owner,
+        what_changed="Payments are back on the main provider.",
+        posted_at=NOW,
+        next_update_due=NOW + timedelta(hours=1),
+    )
+    content = owner_client.get(brief_url(escalated)).content.decode()
+    assert "Payments are back on the main provider." in content

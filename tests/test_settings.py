@@ -63,3 +63,34 @@ def test_production_settings_refuse_to_start_without_a_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_redis_url_gives_a_working_shared_cache_for_sessions() -> None:
+    # README offers REDIS_URL for the shared cache; its client library must be installed.
+    program = (
+        "import django; django.setup()\n"
+        "from django.core.cache import caches\n"
+        "cache = caches['default']\n"
+        "from django.conf import settings\n"
+        "print(type(cache).__name__, settings.SESSION_ENGINE.rsplit('.', 1)[1])\n"
+        "import redis\n"
+        "try:\n"
+        "    cache.set('probe', 1); print(cache.get('probe'))\n"
+        "except redis.ConnectionError:\n"
+        "    print('unreachable')\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "escalation.settings",
+        "DEBUG": "1",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    kind, outcome = result.stdout.splitlines()[0], result.stdout.splitlines()[1]
+    assert kind == "RedisCache cached_db"
+    if outcome == "unreachable":
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    assert outcome == "1"

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
+from django.db import connection
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response
-from django.utils.safestring import SafeString
 from django.views.decorators.http import (
     require_GET,
     require_POST,
@@ -26,7 +30,7 @@ from django.views.decorators.http import (
 from django_htmx.http import retarget
 
 from briefs import pdf, services
-from briefs.brief import brief_context, brief_pdf, brief_stamp, live_fragment
+from briefs.brief import LiveRegion, brief_context, brief_pdf, brief_stamp, cached_html
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -70,13 +74,19 @@ def _update_form(
 
 
 def _architect_live(
-    request: HttpRequest, incident: Incident, now: datetime, *, full_timeline: bool = False
-) -> tuple[SafeString, str]:
-    brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
+    request: HttpRequest,
+    *,
+    incident_id: int,
+    public_id: UUID,
+    stamp: str,
+    now: datetime,
+    full_timeline: bool = False,
+) -> LiveRegion:
+    brief_url = reverse("briefs:incident_brief", args=[public_id])
     suffix = "&timeline=full" if full_timeline else ""
-    return live_fragment(
-        incident.pk,
-        stamp=brief_stamp(incident),
+    return LiveRegion(
+        incident_id,
+        stamp=stamp,
         zone=zone_from_request(request),
         now=now,
         architect=True,
@@ -101,38 +111,101 @@ def _entry_number(value: str | None) -> int | None:
     return number if number >= 1 else None
 
 
-def _architect_brief(
-    request: HttpRequest, incident: Incident, *, form: UpdateForm | None = None, status: int = 200
-) -> HttpResponse:
-    now = timezone.now()
-    full_timeline = request.GET.get("timeline") == "full"
-    live, _etag = _architect_live(request, incident, now, full_timeline=full_timeline)
-    people = incident_people(incident)
+def _brief_page_context(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    live: LiveRegion,
+    form: UpdateForm | None = None,
+    csrf_token: str | None = None,
+) -> dict[str, Any]:
+    """The context of the architect's brief page (its `live` region comes from the cache)."""
+    now = live.now
     context = {
         "incident": incident,
-        "live": live,
+        "live": live.html(),
         "form": form
         or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
         "links": list(incident.share_links.all()),
         "link_form": ShareLinkForm(),
-        "action_form": ActionItemForm(people=people, auto_id="action_%s"),
+        "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
         "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
     }
-    return render(request, "briefs/brief.html", context, status=status)
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token
+    return context
+
+
+# The brief page's hot path, like the executive link's (views.public): one query applies the
+# access rule of `Incident.objects.editable_by` (the owner or a collaborator) and reads what
+# keys the cached page, including the newest visit through an executive link: a visit changes
+# the links table on this page without touching the incident. Raw SQL because building the
+# same query with the ORM costs several times running it (make bench).
+_BRIEF_KEY_SQL = f"""
+    SELECT incident.id, incident.version, incident.updated_at, incident.status,
+           (SELECT max(link.last_viewed_at) FROM {ShareLink._meta.db_table} link
+            WHERE link.incident_id = incident.id)
+    FROM {Incident._meta.db_table} incident
+    WHERE incident.public_id = %s AND (
+        incident.owner_id = %s OR EXISTS (
+            SELECT 1 FROM {Incident.collaborators.through._meta.db_table} collaborator
+            WHERE collaborator.incident_id = incident.id AND collaborator.user_id = %s))
+"""  # noqa: S608 - table names from the models, values as parameters
+
+_PUBLIC_ID = Incident._meta.get_field("public_id")
+
+# Stands in for the CSRF token in a cached brief page and is replaced in every response: the
+# token is the only per-request secret the page holds. Random, so no text typed into a brief
+# can be mistaken for it.
+_CSRF_SLOT = f"csrf{secrets.token_hex(16)}"
 
 
 @require_GET
 def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id, with_rows=False)
-    if incident.status == Status.DRAFT:
-        return redirect("briefs:incident_resume", incident.public_id)
+    user = current_user(request)
+    with connection.cursor() as cursor:
+        # As the database stores it: a uuid on PostgreSQL, 32 hex digits on SQLite.
+        public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
+        cursor.execute(_BRIEF_KEY_SQL, [public_id_value, user.pk, user.pk])
+        found = cursor.fetchone()
+    if found is None:
+        raise Http404("No such incident")
+    incident_id, version, updated_at, status, links_viewed_at = found
+    if status == Status.DRAFT:
+        return redirect("briefs:incident_resume", public_id)
+    live = _architect_live(
+        request,
+        incident_id=incident_id,
+        public_id=public_id,
+        stamp=f"{incident_id}:{version}:{updated_at}",
+        now=timezone.now(),
+        full_timeline=request.GET.get("timeline") == "full",
+    )
     if request.htmx and request.GET.get("fragment") == "live":
-        full_timeline = request.GET.get("timeline") == "full"
-        live, etag = _architect_live(request, incident, timezone.now(), full_timeline=full_timeline)
-        response = HttpResponse(live)
-        response["ETag"] = etag
-        return get_conditional_response(request, etag=etag, response=response) or response
-    return _architect_brief(request, incident)
+        response = HttpResponse(live.html())
+        response["ETag"] = live.etag
+        return get_conditional_response(request, etag=live.etag, response=response) or response
+    if messages.get_messages(request):
+        # A message to show once: this page is drawn for this response only.
+        incident = incident_for_editor(request, public_id, with_rows=False)
+        return render(
+            request, "briefs/brief.html", _brief_page_context(request, incident, live=live)
+        )
+
+    # Otherwise the page is cached per user, address, brief version, minute and zone (`live.key`)
+    # and last executive visit. Drawing the side panel's forms costs far more than the rest.
+    material = "|".join(
+        [live.key, str(user.pk), user.get_username(), request.get_full_path(), str(links_viewed_at)]
+    )
+
+    def render_page() -> str:
+        incident = incident_for_editor(request, public_id, with_rows=False)
+        context = _brief_page_context(request, incident, live=live, csrf_token=_CSRF_SLOT)
+        return render_to_string("briefs/brief.html", context, request=request)
+
+    key = hashlib.sha256(material.encode()).hexdigest()
+    page = cached_html(f"brief-page:{key}", render_page)
+    return HttpResponse(page.replace(_CSRF_SLOT, get_token(request)))
 
 
 @require_POST
@@ -142,7 +215,15 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     form = _update_form(incident, now, data=request.POST)
     if not form.is_valid():
         if not request.htmx:
-            return _architect_brief(request, incident, form=form, status=400)
+            region = _architect_live(
+                request,
+                incident_id=incident.pk,
+                public_id=incident.public_id,
+                stamp=brief_stamp(incident),
+                now=now,
+            )
+            context = _brief_page_context(request, incident, live=region, form=form)
+            return render(request, "briefs/brief.html", context, status=400)
         context = {"form": form, "incident": incident, "brief_url": request.path}
         response = render(request, "briefs/brief.html#update_form", context, status=400)
         return retarget(response, "#update-form")
@@ -173,7 +254,13 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         return redirect(f"{brief_url}#timeline")
     # The new entry, figures and chart replace the live region; a fresh form comes out of band.
     fresh = incident_for_editor(request, public_id, with_rows=False)
-    live, _etag = _architect_live(request, fresh, now)
+    live = _architect_live(
+        request,
+        incident_id=fresh.pk,
+        public_id=fresh.public_id,
+        stamp=brief_stamp(fresh),
+        now=now,
+    ).html()
     context = {"incident": fresh, "live": live, "form": _update_form(fresh, now)}
     return render(request, "briefs/update_posted.html", context)
 

@@ -31,9 +31,8 @@ def incident_for_editor(
     `with_rows` preloads everything the brief shows; pages that take the brief's HTML from
     the fragment cache need only the incident row.
     """
-    editable = Incident.objects.editable_by(request.user).values("pk")
     queryset = brief_queryset() if with_rows else Incident.objects.select_related("owner", "rca")
-    return get_object_or_404(queryset.filter(pk__in=editable), public_id=public_id)
+    return get_object_or_404(queryset.editable_by(request.user), public_id=public_id)
 
 
 def incident_people(incident: Incident) -> QuerySet[User]:

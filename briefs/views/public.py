@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.decorators import login_not_required
+from django.db.models.expressions import RawSQL
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -19,13 +21,13 @@ from django.views.decorators.http import (
 )
 
 from briefs import services
-from briefs.brief import brief_queryset, live_fragment, rca_context
+from briefs.brief import LiveRegion, brief_queryset, cached_html, rca_context
+from briefs.guesses import GUESSES_SQL, check_guesses, guesses_params, share_link_rate_limited
 from briefs.middleware import zone_from_request
 from briefs.models import (
     Incident,
     ShareLink,
 )
-from briefs.security import share_link_rate_limited
 from briefs.views.brief import markdown_response, pdf_response
 from briefs.views.common import HtmxHttpRequest
 from briefs.views.followup import rca_pdf_response
@@ -39,19 +41,19 @@ _LINK_FIELDS = ["incident_id", "expires_at", "revoked_at", "last_viewed_at", "se
 _INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at"]
 
 
-def _active_link(token: str) -> ShareLink:
-    """The link for a token, or the same 404 for a wrong, expired or revoked one."""
+def _active_link(request: HttpRequest, token: str) -> ShareLink:
+    """The link for a token, or the same 404 for a wrong, expired or revoked one (and 429 for
+    a client past the guess limit, see `briefs.guesses`)."""
+    now = timezone.now()
     links = (
         ShareLink.objects.select_related("incident")
         .only(*_LINK_FIELDS, *(f"incident__{name}" for name in _INCIDENT_FIELDS))
-        .filter(
-            token_hash=ShareLink.hash_token(token),
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
+        .annotate(guesses=RawSQL(GUESSES_SQL, guesses_params(request, now)))
+        .filter(token_hash=ShareLink.hash_token(token), revoked_at__isnull=True, expires_at__gt=now)
         .order_by()[:1]
     )
     for link in links:
+        check_guesses(link.guesses)
         return link
     raise Http404("No such brief")
 
@@ -63,12 +65,13 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
-# The executive link's hot path: one indexed lookup joined to the incident's version stamp,
-# then the page from the fragment cache. Raw SQL because here the ORM's query compilation costs
-# more than the query itself (make bench: about 0.7 ms of a 2 ms request).
+# The executive link's hot path: one indexed lookup joined to the incident's version stamp and
+# the client's wrong guesses this minute, then the page from the fragment cache. Raw SQL
+# because here the ORM's query compilation costs more than the query itself (make bench).
 _LINK_AND_STAMP_SQL = f"""
     SELECT link.id, link.incident_id, link.seen_sequence, link.last_viewed_at,
-           incident.version AS incident_version, incident.updated_at AS incident_updated_at
+           incident.version AS incident_version, incident.updated_at AS incident_updated_at,
+           ({GUESSES_SQL}) AS guesses
     FROM {ShareLink._meta.db_table} link
     JOIN {Incident._meta.db_table} incident ON incident.id = link.incident_id
     WHERE link.token_hash = %s AND link.revoked_at IS NULL AND link.expires_at > %s
@@ -80,16 +83,17 @@ _LINK_AND_STAMP_SQL = f"""
 @share_link_rate_limited
 def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
-    found = list(ShareLink.objects.raw(_LINK_AND_STAMP_SQL, [ShareLink.hash_token(token), now]))
+    params = [*guesses_params(request, now), ShareLink.hash_token(token), now]
+    found = list(ShareLink.objects.raw(_LINK_AND_STAMP_SQL, params))
     if not found:
         raise Http404("No such brief")
     link = found[0]
-    fragment = request.htmx and request.GET.get("fragment") == "live"
+    check_guesses(link.guesses)  # type: ignore[attr-defined]
     full_timeline = request.GET.get("timeline") == "full"
     share_url = reverse("briefs:share_view", args=[token])
     suffix = "&timeline=full" if full_timeline else ""
     # What is new is measured against the previous visit, recorded after this one is drawn.
-    live, etag = live_fragment(
+    live = LiveRegion(
         link.incident_id,
         # The two incident columns ride along on the raw query's link row.
         stamp=f"{link.incident_id}:{link.incident_version}:{link.incident_updated_at}",  # type: ignore[attr-defined]
@@ -103,24 +107,34 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
             "full_timeline_url": f"{share_url}?timeline=full",
         },
     )
-    if fragment:
+    if request.htmx and request.GET.get("fragment") == "live":
         # The refresh of an unchanged brief costs one cache lookup and answers 304.
-        response = HttpResponse(live)
-        response["ETag"] = etag
-        response = get_conditional_response(request, etag=etag, response=response) or response
+        response = HttpResponse(live.html())
+        response["ETag"] = live.etag
+        response = get_conditional_response(request, etag=live.etag, response=response) or response
         return _public_headers(response)
     if request.method == "GET":
         services.share_link_record_visit(link=link, now=now)
-    # URLs built here, not by {% url %}: reversing costs more than the rest of the shell.
-    context = {"live": live, "pdf_url": f"{share_url}/pdf", "text_url": f"{share_url}/brief.md"}
-    return _public_headers(render(request, "briefs/share.html", context))
+
+    def render_page() -> str:
+        # URLs built here, not by {% url %}: reversing costs more than the rest of the shell.
+        context = {
+            "live": live.html(),
+            "pdf_url": f"{share_url}/pdf",
+            "text_url": f"{share_url}/brief.md",
+        }
+        return render_to_string("briefs/share.html", context)
+
+    # The whole page holds no per-request secret either (the CSP has no nonce), so it is
+    # cached beside its live region and, like it, shared by every executive of that minute.
+    return _public_headers(HttpResponse(cached_html(f"share-page:{live.key}", render_page)))
 
 
 @login_not_required
 @require_safe
 @share_link_rate_limited
 def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
-    link = _active_link(token)
+    link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
     return _public_headers(markdown_response(request, incident, architect=False))
 
@@ -129,12 +143,12 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @share_link_rate_limited
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    link = _active_link(token)
+    link = _active_link(request, token)
     return _public_headers(pdf_response(request, link.incident, architect=False))
 
 
-def _link_rca(token: str) -> Incident:
-    link = _active_link(token)
+def _link_rca(request: HttpRequest, token: str) -> Incident:
+    link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
     if incident.resolved_at is None or getattr(incident, "rca", None) is None:
         raise Http404("No such brief")
@@ -145,7 +159,7 @@ def _link_rca(token: str) -> Incident:
 @require_safe
 @share_link_rate_limited
 def share_rca(request: HttpRequest, token: str) -> HttpResponse:
-    incident = _link_rca(token)
+    incident = _link_rca(request, token)
     context = rca_context(incident, zone=zone_from_request(request))
     context.update({"architect": False, "token": token})
     return _public_headers(render(request, "briefs/share_rca.html", context))
@@ -155,4 +169,4 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _public_headers(rca_pdf_response(request, _link_rca(token)))
+    return _public_headers(rca_pdf_response(request, _link_rca(request, token)))

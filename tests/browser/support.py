@@ -74,7 +74,7 @@ class Watch:
 
 
 def assert_assets_loaded(page: Page, *, javascript: bool = True) -> None:
-    """The stylesheet applied and htmx loaded (its script carries the CSP nonce)."""
+    """The stylesheet applied and htmx loaded (from our static files, as the CSP requires)."""
     # A heading can be visible before the stylesheet has arrived: wait for the page's load.
     page.wait_for_load_state("load")
     loaded: dict[str, Any] = page.evaluate(
