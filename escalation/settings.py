@@ -152,7 +152,9 @@ if DATABASE_URL:
         # times is planned once, not on every request. Safe here because the pool is psycopg's
         # own (a transaction-pooling PgBouncer in between would need them off).
         _database["OPTIONS"]["server_side_binding"] = True
-        _database["OPTIONS"]["prepare_threshold"] = envint("DATABASE_PREPARE_THRESHOLD", 2)
+        _database["OPTIONS"]["prepare_threshold"] = (
+            envint("DATABASE_PREPARE_THRESHOLD", 2) or None  # 0: never prepare
+        )
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     _database = {

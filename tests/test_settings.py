@@ -94,3 +94,27 @@ def test_redis_url_gives_a_working_shared_cache_for_sessions() -> None:
     if outcome == "unreachable":
         pytest.skip("no Redis server on 127.0.0.1:6379")
     assert outcome == "1"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, "2"), ("0", "None"), ("5", "5")])
+def test_postgresql_prepares_repeated_queries_unless_told_not_to(
+    raw: str | None, expected: str
+) -> None:
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/escalation",
+    }
+    env.pop("DATABASE_PREPARE_THRESHOLD", None)
+    if raw is not None:
+        env["DATABASE_PREPARE_THRESHOLD"] = raw
+    program = (
+        "from escalation import settings\n"
+        "options = settings.DATABASES['default']['OPTIONS']\n"
+        "print(options['server_side_binding'], options['prepare_threshold'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", expected]
