@@ -9,7 +9,9 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import Prefetch
 from django.http import (
     Http404,
     HttpRequest,
@@ -44,7 +46,9 @@ from briefs.middleware import TIME_ZONE_COOKIE, zone_from_request
 from briefs.models import (
     CENT,
     SECONDS_PER_HOUR,
+    ActionItem,
     Incident,
+    IncidentUpdate,
     Status,
 )
 from briefs.services import (
@@ -66,12 +70,29 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 }
 
 
+# Open incidents are all listed; resolved ones a page at a time, most recently resolved first.
+# The totals and the weekly chart still cover every incident.
+RESOLVED_PER_PAGE = 25
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     incidents = list(
         Incident.objects.editable_by(request.user)
-        .select_related("owner")
-        .prefetch_related("estimates", "updates", "action_items")
+        .prefetch_related(
+            "estimates",
+            # Loaded for every incident, listed or not: only what the promises kept, the next
+            # update due and the open actions need.
+            Prefetch(
+                "updates",
+                queryset=IncidentUpdate.objects.only(
+                    "incident_id", "sequence", "posted_at", "next_update_due", "corrects_id"
+                ),
+            ),
+            Prefetch(
+                "action_items", queryset=ActionItem.objects.only("incident_id", "done_at", "due_on")
+            ),
+        )
         .order_by("-created_at")
     )
     now = timezone.now()
@@ -79,12 +100,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     drafts = [i for i in incidents if i.status == Status.DRAFT]
     active = [i for i in incidents if i.status != Status.DRAFT]
     figures = [metrics.incident_figures(i, now=now, today=today) for i in active]
+    resolved = sorted(
+        (row for row in figures if row.incident.resolved_at is not None),
+        key=lambda row: row.incident.resolved_at or now,
+        reverse=True,
+    )
     return render(
         request,
         "briefs/dashboard.html",
         {
             "drafts": drafts,
             "figures": figures,
+            "open_rows": [row for row in figures if row.incident.resolved_at is None],
+            "resolved_page": Paginator(resolved, RESOLVED_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "totals": metrics.totals(figures),
             "weekly": metrics.incidents_per_week(active, today=today),
             "now": now,
