@@ -20,10 +20,6 @@ class TooManyGuesses(Exception):
     """This client sent too many wrong executive-link tokens this minute."""
 
 
-def _client_and_minute(request: HttpRequest, now: datetime) -> list[Any]:
-    return [client_ip(request)[:64], int(now.timestamp() // 60)]
-
-
 _GUESSES = ShareLinkGuesses._meta.db_table
 # A link lookup adds this column, and `guesses_params` its two parameters, then passes the
 # value to `check_guesses`: a valid token costs no query of its own for the limit.
@@ -31,7 +27,8 @@ GUESSES_SQL = f"SELECT misses FROM {_GUESSES} WHERE client = %s AND minute = %s"
 
 
 def guesses_params(request: HttpRequest, now: datetime) -> list[Any]:
-    return _client_and_minute(request, now)
+    """The client and the minute, as `GUESSES_SQL` takes them."""
+    return [client_ip(request)[:64], int(now.timestamp() // 60)]
 
 
 def check_guesses(misses: int | None) -> None:
@@ -43,9 +40,14 @@ def check_guesses(misses: int | None) -> None:
 
 def _record_miss(request: HttpRequest, now: datetime) -> int:
     """Count one wrong token; the client's misses this minute, this one included."""
-    client, minute = _client_and_minute(request, now)
+    client, minute = guesses_params(request, now)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_GUESSES} WHERE minute < %s", [minute])  # noqa: S608
+        # The minutes gone by. A miss never waits for another's clean-up: rows another miss is
+        # deleting right now are skipped (SQLite, one writer at a time, ignores the clause).
+        past = ShareLinkGuesses.objects.filter(minute__lt=minute).select_for_update(
+            skip_locked=True
+        )
+        ShareLinkGuesses.objects.filter(pk__in=past.values("pk")).delete()
         cursor.execute(
             f"INSERT INTO {_GUESSES} (client, minute, misses) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (client, minute) DO UPDATE SET misses = {_GUESSES}.misses + 1 "

@@ -1059,3 +1059,25 @@ def test_only_a_transaction_inside_timeline_unlocked_may_delete_entries(owner: U
     with timeline_unlocked():
         _refused(lambda: IncidentUpdate.objects.filter(pk=second.pk).delete())
     assert IncidentUpdate.objects.filter(pk=second.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_clients_guessing_at_once_are_all_counted_and_none_fails(
+    owner: User, real_concurrency: None
+) -> None:
+    from briefs.models import ShareLinkGuesses
+
+    # Rows of a past minute, which every miss below tries to clear while the others do too.
+    ShareLinkGuesses.objects.bulk_create(
+        ShareLinkGuesses(client=f"192.0.2.{n}", minute=1, misses=3) for n in range(20)
+    )
+    clients = [f"198.51.100.{n}" for n in range(8)]
+
+    def guess(address: str) -> list[int]:
+        client = Client(REMOTE_ADDR=address)
+        return [client.get(f"/b/wrong-{address}-{n}").status_code for n in range(3)]
+
+    results = run_at_once(*(partial(guess, address) for address in clients))
+    assert results == [[404, 404, 404]] * len(clients)
+    counted = dict(ShareLinkGuesses.objects.values_list("client", "misses"))
+    assert counted == dict.fromkeys(clients, 3)
