@@ -7,9 +7,7 @@ from typing import Any
 from django.contrib.auth import backends
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import connections, router
 
-_FIELDS = [field.attname for field in User._meta.concrete_fields]
 _USER_SQL = "SELECT {columns} FROM {table} WHERE {pk} = %s".format(  # noqa: S608 - names from the model
     columns=", ".join(str(field.column) for field in User._meta.concrete_fields),
     table=User._meta.db_table,
@@ -22,7 +20,7 @@ class ModelBackend(backends.ModelBackend):
 
     Only `get_user`, which every logged-in request runs, differs: it loads the user with one
     query written once, where Django builds the same query with the ORM on each request and
-    that costs more than running it (about 270 µs against 105 µs here). Everything the auth
+    that costs more than running it (about 270 µs against 160 µs here). Everything the auth
     middleware does with the user afterwards (the session hash check, `is_active`) is unchanged.
     """
 
@@ -31,11 +29,7 @@ class ModelBackend(backends.ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        alias = router.db_for_read(User)
-        with connections[alias].cursor() as cursor:
-            cursor.execute(_USER_SQL, [pk])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        user = User.from_db(alias, _FIELDS, row)
-        return user if self.user_can_authenticate(user) else None
+        # raw(), not a bare cursor: it applies the fields' converters (an aware `last_login`
+        # on SQLite too).
+        user = next(iter(User._default_manager.raw(_USER_SQL, [pk])), None)
+        return user if user is not None and self.user_can_authenticate(user) else None

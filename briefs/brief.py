@@ -55,7 +55,12 @@ FRAGMENT_SECONDS = 120
 def brief_stamp(incident: Incident) -> str:
     """Changes whenever anything the brief shows changes: every service that writes to an
     incident or to the rows it shows bumps its `version` or touches its `updated_at`."""
-    return f"{incident.pk}:{incident.version}:{incident.updated_at.isoformat()}"
+    return stamp_of(incident.pk, incident.version, incident.updated_at)
+
+
+def stamp_of(pk: int, version: int, updated_at: datetime) -> str:
+    """`brief_stamp` from the three columns, for views that read them without the model."""
+    return f"{pk}:{version}:{updated_at.isoformat()}"
 
 
 def cached_html(key: str, render: Callable[[], str]) -> SafeString:

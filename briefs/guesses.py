@@ -39,8 +39,17 @@ def check_guesses(misses: int | None) -> None:
 
 
 def _record_miss(request: HttpRequest, now: datetime) -> int:
-    """Count one wrong token; the client's misses this minute, this one included."""
+    """Count one wrong token; the client's misses this minute, this one included.
+
+    A client already past the limit is not counted further: its flood of wrong tokens then
+    costs one read each, not a write.
+    """
     client, minute = guesses_params(request, now)
+    with connection.cursor() as cursor:
+        cursor.execute(GUESSES_SQL, [client, minute])
+        found = cursor.fetchone()
+    if found is not None and found[0] > settings.SHARE_LINK_GUESS_LIMIT:
+        return int(found[0])
     with transaction.atomic(), connection.cursor() as cursor:
         # The minutes gone by. A miss never waits for another's clean-up: rows another miss is
         # deleting right now are skipped (SQLite, one writer at a time, ignores the clause).

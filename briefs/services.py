@@ -139,15 +139,16 @@ def share_link_create(
         raise ValueError(f"a link is valid for at most {MAX_SHARE_LINK_DAYS} days")
     now = now or timezone.now()
     token = secrets.token_urlsafe(32)
-    _touch(incident.pk)  # the architect's brief lists its links
-    link = ShareLink.objects.create(
-        incident=incident,
-        token_hash=ShareLink.hash_token(token),
-        label=label,
-        created_by=created_by,
-        created_at=now,
-        expires_at=now + valid_for,
-    )
+    with transaction.atomic():
+        link = ShareLink.objects.create(
+            incident=incident,
+            token_hash=ShareLink.hash_token(token),
+            label=label,
+            created_by=created_by,
+            created_at=now,
+            expires_at=now + valid_for,
+        )
+        _touch(incident.pk)  # the architect's brief lists its links
     return link, token
 
 
@@ -216,6 +217,7 @@ def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) 
     return locked
 
 
+@transaction.atomic
 def share_link_revoke(*, link: ShareLink, now: datetime | None = None) -> None:
     if link.revoked_at is None:
         link.revoked_at = now or timezone.now()
@@ -255,17 +257,18 @@ class ActionInput:
 
 
 def _touch(incident_id: int) -> None:
-    """Mark the brief changed."""
+    """Mark the brief changed: after the change, in its transaction. Touched first, a page
+    drawn in between would be cached with the old rows under the new stamp."""
     Incident.objects.filter(pk=incident_id).update(
         updated_at=Greatest(Value(timezone.now()), F("updated_at") + _TICK)
     )
 
 
+@transaction.atomic
 def action_item_add(
     *, incident: Incident, data: ActionInput, meeting: Meeting | None = None
 ) -> ActionItem:
-    _touch(incident.pk)
-    return ActionItem.objects.create(
+    item = ActionItem.objects.create(
         incident=incident,
         meeting=meeting,
         description=data.description,
@@ -274,8 +277,11 @@ def action_item_add(
         owner=data.owner,
         owner_name="" if data.owner else data.owner_name,
     )
+    _touch(incident.pk)
+    return item
 
 
+@transaction.atomic
 def action_item_complete(*, item: ActionItem, now: datetime | None = None) -> None:
     if item.done_at is None:
         item.done_at = now or timezone.now()
@@ -392,6 +398,7 @@ def incident_reopen(
     return current
 
 
+@transaction.atomic
 def rca_save(*, incident: Incident, author: User, fields: dict[str, Any]) -> RootCauseAnalysis:
     rca, _ = RootCauseAnalysis.objects.update_or_create(
         incident=incident, defaults={**fields, "author": author, "updated_at": timezone.now()}

@@ -424,3 +424,17 @@ def test_a_posted_update_shows_on_the_next_view(owner_client: Client, escalated:
     )
     content = owner_client.get(brief_url(escalated)).content.decode()
     assert "Payments are back on the main provider." in content
+
+
+def test_an_address_with_other_parameters_is_drawn_not_cached(
+    owner_client: Client, escalated: Incident
+) -> None:
+    from django.core.cache import caches
+
+    caches["fragments"].clear()
+    for number in range(5):
+        assert owner_client.get(f"{brief_url(escalated)}?utm={number}").status_code == 200
+    # The live region only: no page per made-up address.
+    assert len(caches["fragments"]._cache) == 1  # type: ignore[attr-defined]
+    owner_client.get(brief_url(escalated))
+    assert len(caches["fragments"]._cache) == 2  # type: ignore[attr-defined]

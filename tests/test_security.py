@@ -533,3 +533,23 @@ def test_a_session_naming_no_valid_user_id_is_anonymous(owner: User) -> None:
     user = backend.get_user(str(owner.pk))
     assert user is not None
     assert (user.pk, user.username, user.password) == (owner.pk, "owner", owner.password)
+
+
+def test_the_logged_in_user_comes_with_aware_datetimes(owner: User) -> None:
+    from briefs.auth import ModelBackend
+
+    user = ModelBackend().get_user(owner.pk)
+    assert user is not None
+    assert timezone.is_aware(user.date_joined)
+    assert user.date_joined == owner.date_joined
+
+
+def test_a_client_past_the_guess_limit_is_not_counted_further(
+    client: Client, incident: Incident, settings: Any
+) -> None:
+    settings.SHARE_LINK_GUESS_LIMIT = 2
+    with time_machine.travel(timezone.now().replace(second=1), tick=False):
+        statuses = [client.get(f"/b/{secrets.token_urlsafe(32)}").status_code for _ in range(6)]
+        assert statuses == [404, 404, 429, 429, 429, 429]
+        # Counted up to one past the limit, then only read: a flood costs no writes.
+        assert ShareLinkGuesses.objects.get().misses == 3

@@ -30,7 +30,14 @@ from django.views.decorators.http import (
 from django_htmx.http import retarget
 
 from briefs import pdf, services
-from briefs.brief import LiveRegion, brief_context, brief_pdf, brief_stamp, cached_html
+from briefs.brief import (
+    LiveRegion,
+    brief_context,
+    brief_pdf,
+    brief_stamp,
+    cached_html,
+    stamp_of,
+)
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -154,6 +161,9 @@ _BRIEF_KEY_SQL = f"""
 
 _PUBLIC_ID = Incident._meta.get_field("public_id")
 
+# The addresses of the brief page that are cached: as it is, and with its full timeline.
+_CACHED_QUERIES = {"", "timeline=full"}
+
 # Stands in for the CSRF token in a cached brief page and is replaced in every response: the
 # token is the only per-request secret the page holds. Random, so no text typed into a brief
 # can be mistaken for it.
@@ -177,7 +187,7 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         request,
         incident_id=incident_id,
         public_id=public_id,
-        stamp=f"{incident_id}:{version}:{updated_at}",
+        stamp=stamp_of(incident_id, version, updated_at),
         now=timezone.now(),
         full_timeline=request.GET.get("timeline") == "full",
     )
@@ -185,8 +195,9 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         response = HttpResponse(live.html())
         response["ETag"] = live.etag
         return get_conditional_response(request, etag=live.etag, response=response) or response
-    if messages.get_messages(request):
-        # A message to show once: this page is drawn for this response only.
+    if messages.get_messages(request) or request.GET.urlencode() not in _CACHED_QUERIES:
+        # A message to show once, or a rarer address ("Correct this", or anything else a
+        # client adds, which must not crowd the cache): drawn for this response only.
         incident = incident_for_editor(request, public_id, with_rows=False)
         return render(
             request, "briefs/brief.html", _brief_page_context(request, incident, live=live)
