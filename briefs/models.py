@@ -633,7 +633,7 @@ class ShareLink(models.Model):
 
 
 class ShareLinkGuesses(models.Model):
-    """How many wrong executive-link tokens one client sent in one minute (briefs.security).
+    """How many wrong executive-link tokens one client sent in one minute (briefs.guesses).
 
     A table rather than the cache, so that the executive link's own lookup reads the count in
     the same query: every executive request is checked, and most are not guesses.

@@ -106,6 +106,17 @@ def _architect_live(
     )
 
 
+def _incident_live(request: HttpRequest, incident: Incident, now: datetime) -> LiveRegion:
+    """`_architect_live` for a view that has the incident loaded."""
+    return _architect_live(
+        request,
+        incident_id=incident.pk,
+        public_id=incident.public_id,
+        stamp=brief_stamp(incident),
+        now=now,
+    )
+
+
 def _entry_number(value: str | None) -> int | None:
     """The timeline entry a "Correct this" link names, or None for anything that is not one.
 
@@ -226,13 +237,7 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     form = _update_form(incident, now, data=request.POST)
     if not form.is_valid():
         if not request.htmx:
-            region = _architect_live(
-                request,
-                incident_id=incident.pk,
-                public_id=incident.public_id,
-                stamp=brief_stamp(incident),
-                now=now,
-            )
+            region = _incident_live(request, incident, now)
             context = _brief_page_context(request, incident, live=region, form=form)
             return render(request, "briefs/brief.html", context, status=400)
         context = {"form": form, "incident": incident, "brief_url": request.path}
@@ -265,13 +270,7 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         return redirect(f"{brief_url}#timeline")
     # The new entry, figures and chart replace the live region; a fresh form comes out of band.
     fresh = incident_for_editor(request, public_id, with_rows=False)
-    live = _architect_live(
-        request,
-        incident_id=fresh.pk,
-        public_id=fresh.public_id,
-        stamp=brief_stamp(fresh),
-        now=now,
-    ).html()
+    live = _incident_live(request, fresh, now).html()
     context = {"incident": fresh, "live": live, "form": _update_form(fresh, now)}
     return render(request, "briefs/update_posted.html", context)
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import (
 )
 
 from briefs import services
-from briefs.brief import LiveRegion, brief_queryset, cached_html, rca_context
+from briefs.brief import LiveRegion, brief_queryset, cached_html, rca_context, stamp_of
 from briefs.guesses import GUESSES_SQL, check_guesses, guesses_params, share_link_rate_limited
 from briefs.middleware import zone_from_request
 from briefs.models import (
@@ -96,7 +96,7 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     live = LiveRegion(
         link.incident_id,
         # The two incident columns ride along on the raw query's link row.
-        stamp=f"{link.incident_id}:{link.incident_version}:{link.incident_updated_at}",  # type: ignore[attr-defined]
+        stamp=stamp_of(link.incident_id, link.incident_version, link.incident_updated_at),  # type: ignore[attr-defined]
         zone=zone_from_request(request),
         now=now,
         architect=False,
