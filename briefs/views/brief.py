@@ -280,7 +280,7 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def share_link_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -302,7 +302,7 @@ def share_link_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     link = get_object_or_404(ShareLink, incident=incident, public_id=link_id)
     services.share_link_revoke(link=link)
     messages.success(request, f"The link “{link.label}” no longer opens the brief.")

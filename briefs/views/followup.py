@@ -109,7 +109,7 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def action_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     form = ActionItemForm(request.POST, people=incident_people(incident))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}):
@@ -126,7 +126,7 @@ def action_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def action_complete(request: HttpRequest, public_id: UUID, item_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id)
+    incident = incident_for_editor(request, public_id, with_rows=False)
     item = get_object_or_404(ActionItem, incident=incident, public_id=item_id)
     services.action_item_complete(item=item)
     messages.success(request, f"“{item.description}” is done.")
