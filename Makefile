@@ -8,16 +8,34 @@ ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
 export SSL_CERT_FILE ?= /etc/ssl/certs/ca-certificates.crt
 endif
 
+# Development defaults: with neither DEBUG nor SECRET_KEY set, this is a development checkout
+# (production cannot start without a SECRET_KEY), so every target runs with DEBUG=1, as `make
+# run` always has. Where SECRET_KEY is set (production: `make migrate`, `backup`, `restore`),
+# DEBUG stays as the environment says, off by default.
+ifeq ($(origin DEBUG)$(SECRET_KEY),undefined)
+export DEBUG := 1
+endif
+
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
+# `make run PORT=8001`: the port runserver serves and the demo's printed links name.
+PORT ?= 8000
 
 .PHONY: help install migrate demo run test lint typecheck check
 
 help:
-	@echo "make run      build, migrate, load the demo and serve on http://127.0.0.1:8000"
-	@echo "make test     the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)"
-	@echo "make check    lint, format check, types, migrations and Django's checks"
+	@echo "make run        build, migrate, load the demo and serve on http://127.0.0.1:$(PORT) (PORT=...)"
+	@echo "make test       the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)"
+	@echo "make check      lint, format check, types, migrations and Django's checks"
+	@echo "make install    the virtual environment in .venv (uv sync)"
+	@echo "make migrate    create or update the database's tables"
+	@echo "make demo       the demo login and incidents, and their executive links"
+	@echo "make lint       ruff's lint and format check"
+	@echo "make typecheck  mypy"
+	@echo "make audit      pip-audit on the locked dependencies"
+	@echo "make backup     back up the database; make restore FILE=... [NOINPUT=1] restores one"
+	@echo "make bench      performance budgets (minutes); make loadtest: the load test"
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -30,6 +48,10 @@ $(UV):
 
 install: .venv/.synced
 
+# Only when there is no environment at all; an existing one (production's) is left as it is.
+$(PY):
+	$(MAKE) --no-print-directory install
+
 migrate: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
@@ -39,8 +61,8 @@ demo: migrate
 
 run: export DEBUG ?= 1
 run: migrate
-	$(MANAGE) demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	SITE_URL=http://127.0.0.1:$(PORT) $(MANAGE) demo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: export DEBUG ?= 1
 test: install
@@ -75,13 +97,14 @@ loadtest: install
 	$(PY) bench/loadtest.py $(LOADTEST_ARGS)
 
 # Backups (README, "Backup and restore"): pg_dump/pg_restore on PostgreSQL, dumpdata/loaddata on
-# SQLite, via manage.py backup/restore. No `install` prerequisite and no DEBUG default: they run
-# in production too, where the environment comes from `uv sync --no-dev`.
+# SQLite, via manage.py backup/restore. No `install` prerequisite: they run in production too,
+# where the environment comes from `uv sync --no-dev` (and SECRET_KEY keeps DEBUG off, above).
+# On a fresh clone, which has no .venv at all, $(PY) makes one.
 .PHONY: backup restore audit
-backup:
+backup: | $(PY)
 	$(MANAGE) backup
 
-restore:
+restore: | $(PY)
 	$(MANAGE) restore $(if $(NOINPUT),--noinput) $(or $(FILE),$(error usage: make restore FILE=var/backups/escalation-<time>.dump [NOINPUT=1]))
 
 # pip-audit on exactly the locked set, against PyPI's advisories (.ci/pypi_advisories.py says why

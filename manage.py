@@ -6,4 +6,7 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "escalation.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    from briefs.management.errors import setup_errors_in_one_line
+
+    with setup_errors_in_one_line(traceback="--traceback" in sys.argv):
+        execute_from_command_line(sys.argv)
