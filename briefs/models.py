@@ -127,6 +127,10 @@ class ActionKind(models.TextChoices):
     RCA = "rca", "Root-cause analysis"
 
 
+# The name of a draft until the architect gives it one (the wizard's second step).
+DRAFT_TITLE = "New escalation"
+
+
 class IncidentQuerySet(models.QuerySet["Incident"]):
     def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> IncidentQuerySet:
         """The incidents a user owns or collaborates on: the only ones they may see or change."""
@@ -138,6 +142,11 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             incident=OuterRef("pk"), user_id=user.pk
         )
         return self.filter(Q(owner=user) | Exists(collaborates))
+
+    def untouched_drafts(self) -> IncidentQuerySet:
+        """Drafts nothing was saved to since "Start a new escalation" made them: the dashboard
+        leaves them out, and starting another escalation deletes those older than a day."""
+        return self.filter(status=Status.DRAFT, version=1, title=DRAFT_TITLE)
 
 
 @dataclass(frozen=True)
@@ -345,6 +354,11 @@ class Incident(models.Model):
     def end_or(self, now: datetime) -> datetime:
         """Where the clock stops: the resolution time, or now while the incident is open."""
         return self.resolved_at if self.resolved_at is not None else now
+
+    @property
+    def is_untouched_draft(self) -> bool:
+        """The row-level twin of IncidentQuerySet.untouched_drafts."""
+        return self.status == Status.DRAFT and self.version == 1 and self.title == DRAFT_TITLE
 
     def elapsed(self, now: datetime | None = None) -> timedelta:
         if self.started_at is None:

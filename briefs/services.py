@@ -160,8 +160,25 @@ class VersionConflict(Exception):
         self.current = current
 
 
-def incident_create_draft(*, owner: User, title: str) -> Incident:
-    return Incident.objects.create(owner=owner, title=title)
+# How long a draft nobody typed into is kept: another tab may still be open on it.
+UNTOUCHED_DRAFT_LIFETIME = timedelta(days=1)
+
+
+@transaction.atomic
+def incident_create_draft(*, owner: User, title: str, now: datetime | None = None) -> Incident:
+    """A new draft; drafts anyone left untouched for a day go, so they never pile up."""
+    now = now or timezone.now()
+    Incident.objects.untouched_drafts().filter(
+        created_at__lt=now - UNTOUCHED_DRAFT_LIFETIME
+    ).delete()
+    return Incident.objects.create(owner=owner, title=title, created_at=now, updated_at=now)
+
+
+def draft_discard(*, incident: Incident) -> bool:
+    """Delete a draft at its owner's request. False when it is no longer a draft (escalated
+    from another tab meanwhile): the status is part of the DELETE, so that is never lost."""
+    deleted, _ = Incident.objects.filter(pk=incident.pk, status=Status.DRAFT).delete()
+    return deleted > 0
 
 
 @transaction.atomic

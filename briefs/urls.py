@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/time-zone/", wizard.time_zone, name="time_zone"),
     path("incidents/new/", wizard.incident_new, name="incident_new"),
     path(incident + "escalate/", wizard.incident_resume, name="incident_resume"),
+    path(incident + "discard", wizard.incident_discard, name="incident_discard"),
     path(incident + "escalate/review/escalate", wizard.incident_escalate, name="incident_escalate"),
     path(incident + "escalate/<slug:step>/", wizard.incident_step, name="incident_step"),
     path(incident, brief.incident_brief, name="incident_brief"),

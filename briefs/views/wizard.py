@@ -8,6 +8,7 @@ from uuid import UUID
 from zoneinfo import available_timezones
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
@@ -57,6 +58,7 @@ from briefs.services import (
     EstimateInput,
     VersionConflict,
     impact_save_first_estimate,
+    draft_discard,
     incident_create_draft,
     incident_mark_escalated,
     incident_save_versioned,
@@ -99,7 +101,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     today = timezone.localdate(now)
-    drafts = [i for i in incidents if i.status == Status.DRAFT]
+    drafts = [i for i in incidents if i.status == Status.DRAFT and not i.is_untouched_draft]
     active = [i for i in incidents if i.status != Status.DRAFT]
     figures = [metrics.incident_figures(i, now=now, today=today) for i in active]
     resolved = sorted(
@@ -128,6 +130,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def incident_new(request: HttpRequest) -> HttpResponse:
     incident = incident_create_draft(owner=current_user(request), title=wizard.DRAFT_TITLE)
     return redirect("briefs:incident_step", incident.public_id, "assess")
+
+
+@require_POST
+def incident_discard(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The owner throws a draft away; a collaborator or an outsider gets 404."""
+    incident = incident_for_editor(request, public_id, with_rows=False)
+    if incident.owner_id != request.user.pk or incident.status != Status.DRAFT:
+        raise Http404("No such draft")
+    if draft_discard(incident=incident):
+        messages.success(request, f"The draft “{incident.title}” is discarded.")
+    return redirect("briefs:dashboard")
 
 
 @require_GET
@@ -264,6 +277,10 @@ def incident_step(request: HtmxHttpRequest, public_id: UUID, step: str) -> HttpR
     forms_valid = form.is_valid() and (formset is None or formset.is_valid())
     if not forms_valid:
         return _render_step(request, incident, step, form, formset, status=400)
+    if nav != "next" and not form.has_changed() and (formset is None or not formset.has_changed()):
+        # Nothing typed: moving between steps writes nothing, so a draft stays untouched
+        # (off the dashboard, deleted after a day: Incident.objects.untouched_drafts).
+        return redirect(_step_url(incident, _navigation_target(step, nav)))
 
     try:
         _save_step(request, incident, step, form, formset, expected_version)
