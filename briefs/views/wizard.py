@@ -57,8 +57,8 @@ from briefs.models import (
 from briefs.services import (
     EstimateInput,
     VersionConflict,
-    impact_save_first_estimate,
     draft_discard,
+    impact_save_first_estimate,
     incident_create_draft,
     incident_mark_escalated,
     incident_save_versioned,
