@@ -19,6 +19,9 @@ endif
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
+# Before pytest or mypy load the settings: a bad one then stops in manage.py's one line,
+# not in their tracebacks.
+SETTINGS_OK := $(MANAGE) diffsettings >/dev/null
 # `make run PORT=8001`: the port runserver serves and the demo's printed links name.
 PORT ?= 8000
 
@@ -66,6 +69,7 @@ run: migrate
 
 test: export DEBUG ?= 1
 test: install
+	@$(SETTINGS_OK)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -73,6 +77,7 @@ lint: install
 	.venv/bin/ruff format --check .
 
 typecheck: install
+	@$(SETTINGS_OK)
 	.venv/bin/mypy .
 
 check: export DEBUG ?= 1

@@ -64,3 +64,19 @@ def test_make_run_serves_and_prints_links_on_the_port_asked_for() -> None:
     default = make("-n", "run", env={**env, "SITE_URL": "http://briefs.example.com"})
     assert "SITE_URL=http://127.0.0.1:8000 .venv/bin/python manage.py demo" in default
     assert "manage.py runserver 127.0.0.1:8000" in default
+
+
+def test_make_targets_stop_at_a_bad_setting_in_one_line() -> None:
+    env = {**environment_without("DEBUG", "SECRET_KEY"), "PDF_PAGE_SIZE": "A3"}
+    # PYTEST_ARGS: were the settings check ever gone, `make test` here would not run the suite.
+    for target in ("migrate", "typecheck", "test"):
+        result = subprocess.run(
+            ["make", "--no-print-directory", target, "PYTEST_ARGS=--collect-only -q -k none"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode != 0, target
+        lines = [line for line in result.stderr.splitlines() if not line.startswith("make: ***")]
+        assert lines == ["manage.py: PDF_PAGE_SIZE must be A4 or letter, not 'A3'"], target
