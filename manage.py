@@ -8,5 +8,6 @@ if __name__ == "__main__":
 
     from briefs.management.errors import setup_errors_in_one_line
 
-    with setup_errors_in_one_line(traceback="--traceback" in sys.argv):
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    with setup_errors_in_one_line(command=command, traceback="--traceback" in sys.argv):
         execute_from_command_line(sys.argv)

@@ -22,7 +22,7 @@ PROBE_TIMEOUT_SECONDS = 3
 
 
 @contextmanager
-def setup_errors_in_one_line(*, traceback: bool = False) -> Iterator[None]:
+def setup_errors_in_one_line(*, command: str, traceback: bool = False) -> Iterator[None]:
     if not traceback:
         # The pool retries a refused connection and logs every attempt: lines that the one
         # below replaces. Only manage.py enters here; gunicorn's workers keep those warnings.
@@ -36,13 +36,13 @@ def setup_errors_in_one_line(*, traceback: bool = False) -> Iterator[None]:
     except DatabaseError:
         if traceback:
             raise
-        line = database_problem()
+        line = database_problem(command=command)
         if line is None:
             raise
         sys.exit(f"manage.py: {line}")
 
 
-def database_problem() -> str | None:
+def database_problem(*, command: str) -> str | None:
     """What is wrong with the database setup, in one line, or None when the setup is fine
     (so the error was something else and keeps its traceback)."""
     from django.db import connection
@@ -55,6 +55,9 @@ def database_problem() -> str | None:
             f"cannot connect to the database at DATABASE_URL ({where}): {reason}. Check that "
             "the server runs and the database exists, or unset DATABASE_URL for SQLite in var/."
         )
+    if command == "migrate":
+        # A migration that fails leaves migrations unapplied: its traceback is the news.
+        return None
     try:
         from django.db.migrations.executor import MigrationExecutor
 
