@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from PIL import Image
 from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
@@ -17,6 +18,26 @@ from playwright.sync_api import (
 )
 
 SCREENS = Path(__file__).resolve().parents[2] / "var" / "screens"
+# The README's screenshots ("Using it"), refreshed by every run of the journeys that take them:
+# (journey, page, width) -> file name. Committed, so each is only the page's first screen.
+README_SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
+README_SHOTS = {
+    ("architect_escalates_with_the_keyboard_alone", "step-assess-escalate", "desktop"): (
+        "wizard.png"
+    ),
+    ("architect_escalates_with_the_keyboard_alone", "step-review", "desktop"): "review.png",
+    (
+        "architect_posts_updates_and_the_brief_follows_without_a_reload",
+        "brief-three-updates",
+        "desktop",
+    ): "brief.png",
+    (
+        "executive_follows_the_brief_on_a_phone_until_the_link_is_revoked",
+        "executive-brief",
+        "phone",
+    ): "executive-link.png",
+}
+README_WIDTH = 960  # desktop shots are scaled down to this; phone shots stay as taken
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 FAILING_IMPACTS = {"serious", "critical"}
@@ -108,7 +129,21 @@ class Screens:
             # htmx copies onto a field it swaps meanwhile, and the CSP refuses (a console error
             # that no user would ever see).
             page.screenshot(path=path, full_page=True, animations="disabled", caret="initial")
+            readme_name = README_SHOTS.get((self.prefix, name, label))
+            if readme_name:
+                readme_copy(path, README_SCREENS / readme_name, screen=size)
         page.set_viewport_size(original)
+
+
+def readme_copy(source: Path, target: Path, *, screen: ViewportSize) -> None:
+    """The first screen of a full-page shot, as a small palette PNG for the README."""
+    with Image.open(source) as shot:
+        first = shot.convert("RGB").crop((0, 0, screen["width"], screen["height"]))
+    if first.width > README_WIDTH:
+        height = round(first.height * README_WIDTH / first.width)
+        first = first.resize((README_WIDTH, height), Image.Resampling.LANCZOS)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    first.quantize(colors=128).save(target, optimize=True)
 
 
 def is_focused(target: Locator) -> bool:
