@@ -236,20 +236,20 @@ def rca_timeline(incident: Incident) -> list[Event]:
         ]
         if at is not None
     ]
-    estimates = incident.estimates_in_order()
-    for index, estimate in enumerate(estimates):
-        verb = "First impact estimate" if index == 0 else "Impact estimate revised"
-        events.append(
-            Event(
-                estimate.effective_at,
-                "estimate",
-                f"{verb}: {incident.money(estimate.revenue_per_hour)} per hour, "
-                f"{estimate.customers_affected:,} customers.",
-            )
-        )
+    for estimate, text in revision_texts(incident).items():
+        events.append(Event(estimate.effective_at, "estimate", text))
     events += [Event(u.posted_at, "update", u.what_changed) for u in incident.updates.all()]
     order = {"milestone": 0, "estimate": 1, "update": 2}
     return sorted(events, key=lambda event: (event.at, order[event.kind]))
+
+
+def revision_texts(incident: Incident) -> dict[ImpactEstimate, str]:
+    """Each estimate, oldest first, with what it changed from the one before."""
+    estimates = incident.estimates_in_order()
+    return {
+        estimate: estimate.change_from(estimates[index - 1] if index else None, incident.currency)
+        for index, estimate in enumerate(estimates)
+    }
 
 
 def facts(incident: Incident, now: datetime) -> Facts:
@@ -307,6 +307,7 @@ def brief_context(
         "older_days": older_days,
         "updates": updates,
         "corrected_ids": corrected,
+        "revisions": {estimate.pk: text for estimate, text in revision_texts(incident).items()},
         "chart": chart,
         "zone": zone,
         "seen_sequence": seen_sequence,

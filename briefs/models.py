@@ -488,6 +488,15 @@ class Incident(models.Model):
         return self.assessed_at is not None and not self.recommendation().escalate
 
 
+# The impact flags an estimate carries, with the words the brief shows for each.
+ESTIMATE_FLAGS = [
+    ("sla_breach", "SLA or contract breach"),
+    ("regulatory", "Regulatory or legal exposure"),
+    ("data_exposure", "Data, security or privacy exposure"),
+    ("reputation", "Reputation or media risk"),
+]
+
+
 class ImpactEstimate(models.Model):
     """What the incident costs the business, as estimated at one moment. Revisions add rows."""
 
@@ -533,13 +542,53 @@ class ImpactEstimate(models.Model):
         return f"{self.revenue_per_hour}/h, {self.customers_affected} customers"
 
     def flags(self) -> list[str]:
-        names = [
-            ("sla_breach", "SLA or contract breach"),
-            ("regulatory", "Regulatory or legal exposure"),
-            ("data_exposure", "Data, security or privacy exposure"),
-            ("reputation", "Reputation or media risk"),
+        return [label for field, label in ESTIMATE_FLAGS if getattr(self, field)]
+
+    def change_from(self, previous: ImpactEstimate | None, currency: str) -> str:
+        """What this revision changed, as the timeline says it: a revision that only raises
+        the confidence says that, not "revised" beside the same figures."""
+        figures = (
+            f"{format_money(self.revenue_per_hour, currency)}/h, "
+            f"{self.customers_affected:,} customers"
+        )
+        if previous is None:
+            return f"First impact estimate: {figures}."
+        clauses = []
+        if (self.revenue_per_hour, self.customers_affected) != (
+            previous.revenue_per_hour,
+            previous.customers_affected,
+        ):
+            clauses.append(f"impact estimate revised: {figures}")
+        if self.confidence != previous.confidence:
+            order = list(EstimateConfidence.values)
+            way = (
+                "raised"
+                if order.index(self.confidence) > order.index(previous.confidence)
+                else "lowered"
+            )
+            clauses.append(f"confidence {way} to {self.get_confidence_display().lower()}")
+        added = [
+            label
+            for field, label in ESTIMATE_FLAGS
+            if getattr(self, field) and not getattr(previous, field)
         ]
-        return [label for field, label in names if getattr(self, field)]
+        removed = [
+            label
+            for field, label in ESTIMATE_FLAGS
+            if getattr(previous, field) and not getattr(self, field)
+        ]
+        if added:
+            clauses.append(f"now flagged: {_join(added)}")
+        if removed:
+            clauses.append(f"no longer flagged: {_join(removed)}")
+        if self.other_impact != previous.other_impact:
+            clauses.append("other impact updated" if self.other_impact else "other impact removed")
+        if self.basis != previous.basis:
+            clauses.append("basis updated")
+        if not clauses:
+            return f"Impact estimate confirmed: {figures}."
+        sentence = "; ".join(clauses)
+        return f"{sentence[0].upper()}{sentence[1:]}."
 
 
 class IncidentUpdate(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from django.utils import timezone
 from briefs.models import (
     ActionItem,
     ActionKind,
+    EstimateConfidence,
     ImpactEstimate,
     Incident,
     IncidentUpdate,
@@ -45,6 +46,19 @@ class EstimateInput:
     regulatory: bool = False
     data_exposure: bool = False
     reputation: bool = False
+
+    @classmethod
+    def revising(cls, current: ImpactEstimate | None, **changes: Any) -> EstimateInput:
+        """A revision: the current estimate with only the named fields changed.
+
+        Posting a revised figure must not erase what nobody touched (a data-loss flag, the
+        other impact), so every revision, an update's or the resolution's, starts here.
+        """
+        if current is None:
+            base: dict[str, Any] = {"confidence": EstimateConfidence.MEDIUM}
+        else:
+            base = {field.name: getattr(current, field.name) for field in fields(cls)}
+        return cls(**{**base, **changes})
 
 
 def estimate_add(

@@ -256,11 +256,11 @@ def test_rca_timeline_matches_the_updates_and_revisions(escalated: Incident, own
     texts = [event.text for event in events]
     assert texts == [
         "The incident started.",
-        "First impact estimate: $48,000 per hour, 12,500 customers.",
+        "First impact estimate: $48,000/h, 12,500 customers.",
         "We detected it.",
         "It was escalated to the CEO.",
         "First update",
-        "Impact estimate revised: $30,000 per hour, 100 customers.",
+        "Impact estimate revised: $30,000/h, 100 customers.",
         "Second update",
     ]
 

@@ -139,12 +139,9 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if incident.status == Status.DRAFT:
         raise Http404("A draft cannot be resolved")
     now = timezone.now()
-    estimate = incident.current_estimate()
     initial = {
         "version": incident.version,
         "resolved_at": timezone.localtime(now).replace(second=0, microsecond=0),
-        "revenue_per_hour": estimate.revenue_per_hour if estimate else None,
-        "customers_affected": estimate.customers_affected if estimate else None,
     }
     data = request.POST if request.method == "POST" else None
     form = ResolveForm(data, incident=incident, now=now, initial=initial)
@@ -158,11 +155,8 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     author=current_user(request),
                     expected_version=values["version"],
                     resolved_at=values["resolved_at"],
-                    estimate=EstimateInput(
-                        revenue_per_hour=values["revenue_per_hour"],
-                        customers_affected=values["customers_affected"],
-                        confidence=values["confidence"],
-                        basis=values["basis"],
+                    estimate=EstimateInput.revising(
+                        incident.current_estimate(), **form.estimate_changes()
                     ),
                     closing_update=values["closing_update"],
                 )
