@@ -29,6 +29,7 @@ from briefs.models import (
     ActionItem,
     ActionKind,
     CostRange,
+    FinalCost,
     ImpactEstimate,
     Incident,
     IncidentQuerySet,
@@ -175,6 +176,8 @@ class Facts:
     next_update_due: datetime | None
     overdue_by: timedelta | None
     projection: CostRange | None
+    # Once resolved, the one total every page states (with its uncertainty as an aside).
+    final_cost: FinalCost | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,7 @@ class FollowUp:
     """The summary at the top of a resolved brief: the whole story in five lines."""
 
     duration: timedelta
-    cost: CostRange
+    final_cost: FinalCost
     customers: int | None
     root_cause: str
     changes: str
@@ -200,14 +203,15 @@ class FollowUp:
 
 
 def follow_up(incident: Incident) -> FollowUp | None:
-    if incident.resolved_at is None:
+    final_cost = incident.final_cost()
+    if final_cost is None:
         return None
     estimate = incident.current_estimate()
     rca = getattr(incident, "rca", None)
     changes = [incident.preventive_measures, incident.monitoring_changes]
     return FollowUp(
         duration=incident.elapsed(),
-        cost=incident.cost_range(),
+        final_cost=final_cost,
         customers=estimate.customers_affected if estimate else None,
         root_cause=rca.root_cause if rca else incident.root_cause,
         changes=" ".join(text for text in changes if text),
@@ -261,6 +265,7 @@ def facts(incident: Incident, now: datetime) -> Facts:
         next_update_due=incident.next_update_due(),
         overdue_by=incident.overdue_by(now),
         projection=incident.projected_cost(now),
+        final_cost=incident.final_cost(),
     )
 
 

@@ -177,6 +177,24 @@ class CostRange:
     high: Decimal
 
 
+@dataclass(frozen=True)
+class FinalCost:
+    """A resolved incident's one total, with the range its estimate's confidence allows.
+
+    The range is only ever shown as an aside to `amount` ("could be ... given medium
+    confidence"), never as a total of its own: the CEO reads one final figure everywhere.
+    """
+
+    amount: Decimal
+    low: Decimal
+    high: Decimal
+    confidence: str
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low != self.high
+
+
 class Incident(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=TITLE_LENGTH)
@@ -407,6 +425,21 @@ class Incident(models.Model):
         band = CONFIDENCE_BANDS.get(estimate.confidence, Decimal(0)) if estimate else Decimal(0)
         return CostRange(
             low=(cost * (1 - band)).quantize(CENT), high=(cost * (1 + band)).quantize(CENT)
+        )
+
+    def final_cost(self) -> FinalCost | None:
+        """The cost integrated to the resolution time, or None while the incident is open."""
+        if self.resolved_at is None:
+            return None
+        estimate = self.current_estimate()
+        cost = self.cost_between(self.resolved_at)
+        confidence = estimate.confidence if estimate else ""
+        band = CONFIDENCE_BANDS.get(confidence, Decimal(0))
+        return FinalCost(
+            amount=cost,
+            low=(cost * (1 - band)).quantize(CENT),
+            high=(cost * (1 + band)).quantize(CENT),
+            confidence=confidence,
         )
 
     def latest_update(self) -> IncidentUpdate | None:

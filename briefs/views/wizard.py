@@ -31,7 +31,7 @@ from django.views.decorators.http import (
 )
 
 from briefs import glossary, metrics, wizard
-from briefs.brief import brief_context
+from briefs.brief import brief_context, minute
 from briefs.forms import (
     AssessForm,
     CauseForm,
@@ -95,7 +95,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at")
     )
-    now = timezone.now()
+    # To the minute, as the brief states its figures: the two never show different costs.
+    now = minute(timezone.now())
     today = timezone.localdate(now)
     drafts = [i for i in incidents if i.status == Status.DRAFT]
     active = [i for i in incidents if i.status != Status.DRAFT]
