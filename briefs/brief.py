@@ -28,6 +28,7 @@ from briefs.chart import CostChart, cost_chart
 from briefs.models import (
     ActionItem,
     ActionKind,
+    CeoDecision,
     CostRange,
     FinalCost,
     ImpactEstimate,
@@ -35,6 +36,7 @@ from briefs.models import (
     IncidentQuerySet,
     IncidentUpdate,
     Meeting,
+    MeetingDecision,
 )
 from briefs.timeline import (
     GapRow,
@@ -220,6 +222,37 @@ def follow_up(incident: Incident) -> FollowUp | None:
 
 
 @dataclass(frozen=True)
+class DecidedAsk:
+    """An ask of the CEO that a meeting decision answered: shown as decided, no longer asked."""
+
+    ask: CeoDecision
+    decision: str
+    decided_by: str
+    decided_at: datetime
+
+
+def asks(incident: Incident) -> tuple[list[CeoDecision], list[DecidedAsk]]:
+    """The asks still open and the asks decided, each in the order the architect put them.
+
+    When several meetings answered the same ask, the latest decision is the one that stands.
+    """
+    answers: dict[int, tuple[MeetingDecision, datetime]] = {}
+    for meeting in sorted(incident.meetings.all(), key=lambda m: (m.held_at, m.pk)):
+        for decision in meeting.decisions.all():
+            if decision.ask_id is not None:
+                answers[decision.ask_id] = (decision, meeting.held_at)
+    open_asks: list[CeoDecision] = []
+    decided: list[DecidedAsk] = []
+    for ask in incident.decisions.all():
+        if ask.pk in answers:
+            answer, held_at = answers[ask.pk]
+            decided.append(DecidedAsk(ask, answer.decision, answer.decided_by, held_at))
+        else:
+            open_asks.append(ask)
+    return open_asks, decided
+
+
+@dataclass(frozen=True)
 class Event:
     """One line of the RCA's timeline."""
 
@@ -303,6 +336,7 @@ def brief_context(
     )
     texts = wizard.executive_texts(incident)
     corrected = {u.corrects_id for u in updates if u.corrects_id is not None}
+    open_asks, decided_asks = asks(incident)
     return {
         "incident": incident,
         "facts": facts(incident, now),
@@ -318,6 +352,9 @@ def brief_context(
         "seen_sequence": seen_sequence,
         "glossary_terms": glossary.terms_used(texts.values()),
         "follow_up": follow_up(incident),
+        # What the CEO is still asked, and what they already decided (with whom and when).
+        "open_asks": open_asks,
+        "decided_asks": decided_asks,
         "action_items": list(incident.action_items.all()),
         "meetings": list(incident.meetings.all()),
         "today": timezone.localdate(now, zone),

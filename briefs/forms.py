@@ -575,6 +575,21 @@ class MeetingForm(VersionedForm):
 class MeetingDecisionForm(forms.Form):
     decision = forms.CharField(label="Decision taken", max_length=SENTENCE_LENGTH * 2)
     decided_by = forms.CharField(label="Decided by", max_length=TITLE_LENGTH)
+    ask = forms.ModelChoiceField(
+        label="Answers the ask",
+        queryset=CeoDecision.objects.none(),
+        required=False,
+        empty_label="None: a decision nobody asked for",
+    )
+
+    def __init__(self, *args: Any, asks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ask = self.fields["ask"]
+        assert isinstance(ask, forms.ModelChoiceField)
+        if asks is None:
+            del self.fields["ask"]  # an incident without asks has nothing to answer
+        else:
+            ask.queryset = asks
 
 
 MeetingDecisionFormSet = forms.formset_factory(MeetingDecisionForm, extra=2, max_num=10)
@@ -602,6 +617,11 @@ class ActionItemForm(forms.Form):
         assert isinstance(owner, forms.ModelChoiceField)
         if people is not None:
             owner.queryset = people
+
+    def has_changed(self) -> bool:
+        # A browser always sends a kind (an untouched select sends its first choice), so an
+        # action row of the meeting form left empty is one with nothing else filled in.
+        return any(name != "kind" for name in self.changed_data)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

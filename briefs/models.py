@@ -799,6 +799,16 @@ class MeetingDecision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     decision = models.CharField(max_length=SENTENCE_LENGTH * 2)
     decided_by = models.CharField(max_length=TITLE_LENGTH)
+    # The ask this decision answers: the brief then shows the ask as decided, not as an ask.
+    # A decision nobody asked for answers none and is listed under its meeting only.
+    ask = models.ForeignKey(
+        CeoDecision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name="the ask it answers",
+    )
 
     class Meta:
         ordering = ["pk"]

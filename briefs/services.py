@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 from briefs.models import (
     ActionItem,
     ActionKind,
+    CeoDecision,
     EstimateConfidence,
     ImpactEstimate,
     Incident,
@@ -303,6 +304,14 @@ def action_item_complete(*, item: ActionItem, now: datetime | None = None) -> No
         _touch(item.incident_id)
 
 
+class DecisionInput(NamedTuple):
+    """A decision taken in the meeting, and the ask (`CeoDecision`) it answers, if any."""
+
+    decision: str
+    decided_by: str
+    ask: CeoDecision | None = None
+
+
 @transaction.atomic
 def meeting_record(
     *,
@@ -311,7 +320,7 @@ def meeting_record(
     expected_version: int,
     held_at: datetime,
     attendees: str,
-    decisions: list[tuple[str, str]],
+    decisions: Sequence[DecisionInput | tuple[str, str]],
     actions: list[ActionInput],
     resources_granted: str = "",
     rca_due_on: date | None = None,
@@ -322,6 +331,9 @@ def meeting_record(
     A new update cadence changes the incident through the same version check as the wizard,
     so a meeting recorded on a stale page cannot silently undo someone else's edit.
     """
+    taken = [DecisionInput(*decision) for decision in decisions]
+    if any(d.ask is not None and d.ask.incident_id != incident.pk for d in taken):
+        raise ValueError("a decision can only answer an ask of its own incident")
     fields: dict[str, Any] = {}
     if cadence_minutes is not None:
         fields["update_cadence_minutes"] = cadence_minutes
@@ -338,7 +350,8 @@ def meeting_record(
         recorded_by=recorded_by,
     )
     MeetingDecision.objects.bulk_create(
-        MeetingDecision(meeting=meeting, decision=text, decided_by=who) for text, who in decisions
+        MeetingDecision(meeting=meeting, decision=text, decided_by=who, ask=ask)
+        for text, who, ask in taken
     )
     for action in actions:
         action_item_add(incident=current, data=action, meeting=meeting)

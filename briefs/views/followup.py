@@ -28,7 +28,7 @@ from briefs.forms import (
 from briefs.history import incident_history_entries
 from briefs.middleware import zone_from_request
 from briefs.models import ActionItem, Incident, Status
-from briefs.services import ActionInput, EstimateInput, VersionConflict
+from briefs.services import ActionInput, DecisionInput, EstimateInput, VersionConflict
 from briefs.views.brief import pdf_download
 from briefs.views.common import current_user, incident_for_editor, incident_people
 
@@ -67,7 +67,10 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "held_at": timezone.localtime().replace(second=0, microsecond=0),
         },
     )
-    decisions = MeetingDecisionFormSet(data, prefix="decisions")
+    asks = incident.decisions.all()
+    decisions = MeetingDecisionFormSet(
+        data, prefix="decisions", form_kwargs={"asks": asks if asks else None}
+    )
     actions = ActionItemFormSet(data, prefix="actions", form_kwargs={"people": people})
     status = 200
     if request.method == "POST":
@@ -83,7 +86,7 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     rca_due_on=form.cleaned_data["rca_due_on"],
                     cadence_minutes=form.cleaned_data["cadence_minutes"],
                     decisions=[
-                        (d["decision"], d["decided_by"])
+                        DecisionInput(d["decision"], d["decided_by"], d.get("ask"))
                         for d in decisions.cleaned_data
                         if d.get("decision")
                     ],
