@@ -193,14 +193,48 @@ class DaySummary:
 
 
 @dataclass(frozen=True)
+class RootCause:
+    """The one root cause the brief states, with how sure we are of it in words."""
+
+    text: str
+    confidence: str
+    from_rca: bool
+
+
+def root_cause(incident: Incident) -> RootCause:
+    """Once resolved, the root-cause analysis's cause when it has one (confirmed or not);
+    otherwise the cause as understood during the incident. One cause, one confidence: the
+    follow-up and the root-cause section never disagree."""
+    rca = getattr(incident, "rca", None) if incident.resolved_at is not None else None
+    if rca is not None and rca.root_cause:
+        confidence = "confirmed" if rca.root_cause_confirmed else "not yet confirmed"
+        return RootCause(rca.root_cause, confidence, from_rca=True)
+    confidence = (
+        incident.get_root_cause_confidence_display().lower()
+        if incident.root_cause_confidence
+        else ""
+    )
+    return RootCause(incident.root_cause, confidence, from_rca=False)
+
+
+# The action items that change how we work; communication and the RCA itself are commitments,
+# not changes.
+CHANGE_KINDS = {ActionKind.CORRECTIVE, ActionKind.PREVENTIVE, ActionKind.MONITORING}
+
+
+@dataclass(frozen=True)
 class FollowUp:
-    """The summary at the top of a resolved brief: the whole story in five lines."""
+    """The summary at the top of a resolved brief: the whole story in a few lines."""
 
     duration: timedelta
     final_cost: FinalCost
     customers: int | None
-    root_cause: str
-    changes: str
+    root_cause: RootCause
+    # What has changed, from the action items' status: done, and still planned. With no
+    # change recorded as an action item, the plan is the prevention written in the wizard.
+    done: list[ActionItem]
+    planned: list[ActionItem]
+    planned_text: str
     still_open: list[ActionItem]
 
 
@@ -209,15 +243,20 @@ def follow_up(incident: Incident) -> FollowUp | None:
     if final_cost is None:
         return None
     estimate = incident.current_estimate()
-    rca = getattr(incident, "rca", None)
-    changes = [incident.preventive_measures, incident.monitoring_changes]
+    items = list(incident.action_items.all())
+    changes = [item for item in items if item.kind in CHANGE_KINDS]
+    planned_text = [incident.preventive_measures, incident.monitoring_changes]
     return FollowUp(
         duration=incident.elapsed(),
         final_cost=final_cost,
         customers=estimate.customers_affected if estimate else None,
-        root_cause=rca.root_cause if rca else incident.root_cause,
-        changes=" ".join(text for text in changes if text),
-        still_open=[item for item in incident.action_items.all() if item.done_at is None],
+        root_cause=root_cause(incident),
+        done=[item for item in changes if item.done_at is not None],
+        planned=[item for item in changes if item.done_at is None],
+        planned_text="" if changes else " ".join(text for text in planned_text if text),
+        still_open=[
+            item for item in items if item.done_at is None and item.kind not in CHANGE_KINDS
+        ],
     )
 
 
@@ -352,6 +391,7 @@ def brief_context(
         "seen_sequence": seen_sequence,
         "glossary_terms": glossary.terms_used(texts.values()),
         "follow_up": follow_up(incident),
+        "root_cause": root_cause(incident),
         # What the CEO is still asked, and what they already decided (with whom and when).
         "open_asks": open_asks,
         "decided_asks": decided_asks,
