@@ -391,7 +391,11 @@ def incident_resolve(
             "operating_state": OperatingState.RESTORED,
         },
     )
-    estimate_add(incident=current, author=author, data=estimate, effective_at=resolved_at)
+    # The final figures are the current estimate from now on, even when the resolution is
+    # dated before the last revision; the cost stops at `resolved_at` either way.
+    latest = current.current_estimate()
+    final_from = resolved_at if latest is None else max(resolved_at, latest.effective_at)
+    estimate_add(incident=current, author=author, data=estimate, effective_at=final_from)
     update_post(
         incident=current,
         author=author,

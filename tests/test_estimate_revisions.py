@@ -67,6 +67,7 @@ def pdf_text(content: bytes) -> str:
 def everything_the_ceo_reads(client: Client, incident: Incident, owner: User) -> dict[str, str]:
     _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     page = client.get(brief_url(incident)).content.decode()
+    page = page[: page.index('id="update-form"')]  # the brief, not the architect's forms
     link = Client().get(f"/b/{token}").content.decode()
     markdown = client.get(brief_url(incident, "brief.md")).content.decode()
     document = pdf_text(client.get(brief_url(incident, "pdf")).content)
@@ -189,3 +190,25 @@ def test_resolving_starts_from_the_current_estimate_and_keeps_its_flags(
     for where, text in everything_the_ceo_reads(owner_client, flagged, owner).items():
         for flag in FLAGS:
             assert flag in text, (where, flag)
+
+
+def test_the_final_figures_stay_current_when_the_resolution_predates_the_last_revision(
+    owner_client: Client, flagged: Incident, owner: User
+) -> None:
+    data = update_form(owner_client, flagged)
+    data["revenue_per_hour"] = "30000"
+    owner_client.post(brief_url(flagged, "updates/"), data)  # revised at 11:00
+    data = form_data(owner_client.get(brief_url(flagged, "resolve/")).content.decode())
+    del data["data_exposure"]  # no data was lost after all
+    data.update(resolved_at="2026-03-02T10:00", closing_update="Restored from the backup.")
+    owner_client.post(brief_url(flagged, "resolve/"), data)
+
+    flagged.refresh_from_db()
+    current = flagged.current_estimate()
+    assert current is not None and not current.data_exposure
+    assert flagged.final_cost() is not None
+    assert flagged.final_cost().amount == Decimal("96000.00")  # type: ignore[union-attr]
+    texts = everything_the_ceo_reads(owner_client, flagged, owner)
+    for where in ["brief", "link", "pdf", "markdown"]:
+        assert "Data, security or privacy exposure" not in texts[where], where
+        assert "SLA or contract breach" in texts[where], where
