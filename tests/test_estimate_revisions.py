@@ -212,3 +212,18 @@ def test_the_final_figures_stay_current_when_the_resolution_predates_the_last_re
     for where in ["brief", "link", "pdf", "markdown"]:
         assert "Data, security or privacy exposure" not in texts[where], where
         assert "SLA or contract breach" in texts[where], where
+
+
+def test_a_revision_typed_into_a_refused_update_is_kept_when_it_is_sent_again(
+    owner_client: Client, flagged: Incident
+) -> None:
+    data = update_form(owner_client, flagged)
+    data.update(what_changed="", revenue_per_hour="30000")
+    refused = owner_client.post(brief_url(flagged, "updates/"), data)
+    assert refused.status_code == 400
+    again = form_data(refused.content.decode(), "update-form")
+    assert Decimal(again["revenue_per_hour"]) == Decimal("30000")
+    again["what_changed"] = "Half of the sign-ups work again."
+    assert owner_client.post(brief_url(flagged, "updates/"), again).status_code == 302
+    revised = flagged.current_estimate()
+    assert revised is not None and revised.revenue_per_hour == Decimal("30000")
