@@ -35,8 +35,8 @@ NOTE_LENGTH = 1000
 NARRATIVE_LENGTH = 2000
 
 CENT = Decimal("0.01")
-# How far the true cost may lie from the estimate, by the estimate's confidence: the low and
-# high total cost shown once an incident is resolved.
+# How far the true cost may lie from the estimate, by the estimate's confidence: the range
+# shown beside a resolved incident's final cost (`Incident.final_cost`), never instead of it.
 CONFIDENCE_BANDS = {"low": Decimal("0.5"), "medium": Decimal("0.2"), "high": Decimal("0")}
 SECONDS_PER_HOUR = Decimal(3600)
 
@@ -416,15 +416,6 @@ class Incident(models.Model):
         return CostRange(
             low=self.cost_between(max(self.eta_earliest, now), estimates),
             high=self.cost_between(max(self.eta_latest, now), estimates),
-        )
-
-    def cost_range(self, now: datetime | None = None) -> CostRange:
-        """The cost so far widened by the current estimate's uncertainty."""
-        cost = self.cost_so_far(now)
-        estimate = self.current_estimate()
-        band = CONFIDENCE_BANDS.get(estimate.confidence, Decimal(0)) if estimate else Decimal(0)
-        return CostRange(
-            low=(cost * (1 - band)).quantize(CENT), high=(cost * (1 + band)).quantize(CENT)
         )
 
     def final_cost(self) -> FinalCost | None:
