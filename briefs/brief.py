@@ -28,12 +28,15 @@ from briefs.chart import CostChart, cost_chart
 from briefs.models import (
     ActionItem,
     ActionKind,
+    CeoDecision,
     CostRange,
+    FinalCost,
     ImpactEstimate,
     Incident,
     IncidentQuerySet,
     IncidentUpdate,
     Meeting,
+    MeetingDecision,
 )
 from briefs.timeline import (
     GapRow,
@@ -175,6 +178,8 @@ class Facts:
     next_update_due: datetime | None
     overdue_by: timedelta | None
     projection: CostRange | None
+    # Once resolved, the one total every page states (with its uncertainty as an aside).
+    final_cost: FinalCost | None = None
 
 
 @dataclass(frozen=True)
@@ -188,31 +193,102 @@ class DaySummary:
 
 
 @dataclass(frozen=True)
+class RootCause:
+    """The one root cause the brief states, with how sure we are of it in words."""
+
+    text: str
+    confidence: str
+    from_rca: bool
+
+
+def root_cause(incident: Incident) -> RootCause:
+    """Once resolved, the root-cause analysis's cause when it has one (confirmed or not);
+    otherwise the cause as understood during the incident. One cause, one confidence: the
+    follow-up and the root-cause section never disagree."""
+    rca = getattr(incident, "rca", None) if incident.resolved_at is not None else None
+    if rca is not None and rca.root_cause:
+        confidence = "confirmed" if rca.root_cause_confirmed else "not yet confirmed"
+        return RootCause(rca.root_cause, confidence, from_rca=True)
+    confidence = (
+        incident.get_root_cause_confidence_display().lower()
+        if incident.root_cause_confidence
+        else ""
+    )
+    return RootCause(incident.root_cause, confidence, from_rca=False)
+
+
+# The action items that change how we work; communication and the RCA itself are commitments,
+# not changes.
+CHANGE_KINDS = {ActionKind.CORRECTIVE, ActionKind.PREVENTIVE, ActionKind.MONITORING}
+
+
+@dataclass(frozen=True)
 class FollowUp:
-    """The summary at the top of a resolved brief: the whole story in five lines."""
+    """The summary at the top of a resolved brief: the whole story in a few lines."""
 
     duration: timedelta
-    cost: CostRange
+    final_cost: FinalCost
     customers: int | None
-    root_cause: str
-    changes: str
+    root_cause: RootCause
+    # What has changed, from the action items' status: done, and still planned. With no
+    # change recorded as an action item, the plan is the prevention written in the wizard.
+    done: list[ActionItem]
+    planned: list[ActionItem]
+    planned_text: str
     still_open: list[ActionItem]
 
 
 def follow_up(incident: Incident) -> FollowUp | None:
-    if incident.resolved_at is None:
+    final_cost = incident.final_cost()
+    if final_cost is None:
         return None
     estimate = incident.current_estimate()
-    rca = getattr(incident, "rca", None)
-    changes = [incident.preventive_measures, incident.monitoring_changes]
+    items = list(incident.action_items.all())
+    changes = [item for item in items if item.kind in CHANGE_KINDS]
+    planned_text = [incident.preventive_measures, incident.monitoring_changes]
     return FollowUp(
         duration=incident.elapsed(),
-        cost=incident.cost_range(),
+        final_cost=final_cost,
         customers=estimate.customers_affected if estimate else None,
-        root_cause=rca.root_cause if rca else incident.root_cause,
-        changes=" ".join(text for text in changes if text),
-        still_open=[item for item in incident.action_items.all() if item.done_at is None],
+        root_cause=root_cause(incident),
+        done=[item for item in changes if item.done_at is not None],
+        planned=[item for item in changes if item.done_at is None],
+        planned_text="" if changes else " ".join(text for text in planned_text if text),
+        still_open=[
+            item for item in items if item.done_at is None and item.kind not in CHANGE_KINDS
+        ],
     )
+
+
+@dataclass(frozen=True)
+class DecidedAsk:
+    """An ask of the CEO that a meeting decision answered: shown as decided, no longer asked."""
+
+    ask: CeoDecision
+    decision: str
+    decided_by: str
+    decided_at: datetime
+
+
+def asks(incident: Incident) -> tuple[list[CeoDecision], list[DecidedAsk]]:
+    """The asks still open and the asks decided, each in the order the architect put them.
+
+    When several meetings answered the same ask, the latest decision is the one that stands.
+    """
+    answers: dict[int, tuple[MeetingDecision, datetime]] = {}
+    for meeting in sorted(incident.meetings.all(), key=lambda m: (m.held_at, m.pk)):
+        for decision in meeting.decisions.all():
+            if decision.ask_id is not None:
+                answers[decision.ask_id] = (decision, meeting.held_at)
+    open_asks: list[CeoDecision] = []
+    decided: list[DecidedAsk] = []
+    for ask in incident.decisions.all():
+        if ask.pk in answers:
+            answer, held_at = answers[ask.pk]
+            decided.append(DecidedAsk(ask, answer.decision, answer.decided_by, held_at))
+        else:
+            open_asks.append(ask)
+    return open_asks, decided
 
 
 @dataclass(frozen=True)
@@ -236,20 +312,20 @@ def rca_timeline(incident: Incident) -> list[Event]:
         ]
         if at is not None
     ]
-    estimates = incident.estimates_in_order()
-    for index, estimate in enumerate(estimates):
-        verb = "First impact estimate" if index == 0 else "Impact estimate revised"
-        events.append(
-            Event(
-                estimate.effective_at,
-                "estimate",
-                f"{verb}: {incident.money(estimate.revenue_per_hour)} per hour, "
-                f"{estimate.customers_affected:,} customers.",
-            )
-        )
+    for estimate, text in revision_texts(incident).items():
+        events.append(Event(estimate.effective_at, "estimate", text))
     events += [Event(u.posted_at, "update", u.what_changed) for u in incident.updates.all()]
     order = {"milestone": 0, "estimate": 1, "update": 2}
     return sorted(events, key=lambda event: (event.at, order[event.kind]))
+
+
+def revision_texts(incident: Incident) -> dict[ImpactEstimate, str]:
+    """Each estimate, oldest first, with what it changed from the one before."""
+    estimates = incident.estimates_in_order()
+    return {
+        estimate: estimate.change_from(estimates[index - 1] if index else None, incident.currency)
+        for index, estimate in enumerate(estimates)
+    }
 
 
 def facts(incident: Incident, now: datetime) -> Facts:
@@ -261,6 +337,7 @@ def facts(incident: Incident, now: datetime) -> Facts:
         next_update_due=incident.next_update_due(),
         overdue_by=incident.overdue_by(now),
         projection=incident.projected_cost(now),
+        final_cost=incident.final_cost(),
     )
 
 
@@ -298,6 +375,7 @@ def brief_context(
     )
     texts = wizard.executive_texts(incident)
     corrected = {u.corrects_id for u in updates if u.corrects_id is not None}
+    open_asks, decided_asks = asks(incident)
     return {
         "incident": incident,
         "facts": facts(incident, now),
@@ -307,11 +385,16 @@ def brief_context(
         "older_days": older_days,
         "updates": updates,
         "corrected_ids": corrected,
+        "revisions": {estimate.pk: text for estimate, text in revision_texts(incident).items()},
         "chart": chart,
         "zone": zone,
         "seen_sequence": seen_sequence,
         "glossary_terms": glossary.terms_used(texts.values()),
         "follow_up": follow_up(incident),
+        "root_cause": root_cause(incident),
+        # What the CEO is still asked, and what they already decided (with whom and when).
+        "open_asks": open_asks,
+        "decided_asks": decided_asks,
         "action_items": list(incident.action_items.all()),
         "meetings": list(incident.meetings.all()),
         "today": timezone.localdate(now, zone),

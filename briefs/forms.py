@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from briefs.models import (
+    ESTIMATE_FLAGS,
     MAX_CADENCE_MINUTES,
     MAX_CUSTOMERS,
     MAX_DURATION_HOURS,
@@ -372,8 +373,65 @@ DecisionFormSet = forms.inlineformset_factory(
 )
 
 
-class UpdateForm(forms.Form):
+def _flag_field(name: str) -> forms.BooleanField:
+    return forms.BooleanField(label=dict(ESTIMATE_FLAGS)[name], required=False)
+
+
+def _other_impact_field() -> forms.CharField:
+    return forms.CharField(
+        label="Other business impact",
+        max_length=NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EstimateRevisionForm(forms.Form):
+    """A form that revises the impact estimate: it shows the current estimate and reports
+    only the fields the architect changed, so a revision keeps everything else.
+
+    `estimate_fields` maps the form's field names to `EstimateInput`'s. Each of them carries
+    the value the page showed in a hidden input (`show_hidden_initial`): a change is judged
+    against what the architect saw, not against whatever was saved since.
+    """
+
+    estimate_fields: dict[str, str] = {}
+
+    def show_estimate(self, estimate: ImpactEstimate | None) -> None:
+        for name, attribute in self.estimate_fields.items():
+            self.fields[name].show_hidden_initial = True
+            if estimate is not None:
+                self.initial.setdefault(name, getattr(estimate, attribute))
+
+    def estimate_changes(self) -> dict[str, Any]:
+        """The revised fields, by `EstimateInput` name; empty when the estimate is unchanged."""
+        return {
+            self.estimate_fields[name]: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in self.estimate_fields and name in self.cleaned_data
+        }
+
+    @property
+    def estimate_open(self) -> bool:
+        """Whether the page shows the revision fields unfolded: a revision was typed."""
+        touched = set(self.estimate_fields)
+        return self.is_bound and bool(touched & (set(self.changed_data) | set(self.errors)))
+
+
+ESTIMATE_FLAG_NAMES = ["sla_breach", "regulatory", "data_exposure", "reputation"]
+
+
+class UpdateForm(EstimateRevisionForm):
     """A timeline entry, with an optional revised estimate and ETA."""
+
+    estimate_fields = {
+        "revenue_per_hour": "revenue_per_hour",
+        "customers_affected": "customers_affected",
+        **{name: name for name in ESTIMATE_FLAG_NAMES},
+        "other_impact": "other_impact",
+        "estimate_confidence": "confidence",
+        "estimate_basis": "basis",
+    }
 
     what_changed = forms.CharField(
         label="What changed", max_length=NARRATIVE_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
@@ -389,6 +447,11 @@ class UpdateForm(forms.Form):
     )
     revenue_per_hour = _money_field("Revised revenue at risk per hour", required=False)
     customers_affected = _customers_field("Revised customers affected", required=False)
+    sla_breach = _flag_field("sla_breach")
+    regulatory = _flag_field("regulatory")
+    data_exposure = _flag_field("data_exposure")
+    reputation = _flag_field("reputation")
+    other_impact = _other_impact_field()
     estimate_confidence = forms.ChoiceField(
         label="Confidence in the revised estimate",
         choices=EstimateConfidence.choices,
@@ -410,6 +473,7 @@ class UpdateForm(forms.Form):
         self.incident = incident
         self.now = now
         self.corrected: IncidentUpdate | None = None
+        self.show_estimate(incident.current_estimate())
         for field in self.fields.values():
             if isinstance(field, forms.CharField) and field.max_length:
                 field.widget.attrs["maxlength"] = field.max_length
@@ -436,7 +500,12 @@ class UpdateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         revenue, customers = data.get("revenue_per_hour"), data.get("customers_affected")
-        if (revenue is None) != (customers is None) and not self.errors.get("revenue_per_hour"):
+        revised = (revenue is not None) or (customers is not None) or self.estimate_changes()
+        if (
+            revised
+            and (revenue is None or customers is None)
+            and not self.errors.get("revenue_per_hour")
+        ):
             missing = "customers_affected" if customers is None else "revenue_per_hour"
             self.add_error(missing, "A revised estimate needs both revenue and customers.")
         earliest, latest = data.get("eta_earliest"), data.get("eta_latest")
@@ -506,6 +575,21 @@ class MeetingForm(VersionedForm):
 class MeetingDecisionForm(forms.Form):
     decision = forms.CharField(label="Decision taken", max_length=SENTENCE_LENGTH * 2)
     decided_by = forms.CharField(label="Decided by", max_length=TITLE_LENGTH)
+    ask = forms.ModelChoiceField(
+        label="Answers the ask",
+        queryset=CeoDecision.objects.none(),
+        required=False,
+        empty_label="None: a decision nobody asked for",
+    )
+
+    def __init__(self, *args: Any, asks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ask = self.fields["ask"]
+        assert isinstance(ask, forms.ModelChoiceField)
+        if asks is None:
+            del self.fields["ask"]  # an incident without asks has nothing to answer
+        else:
+            ask.queryset = asks
 
 
 MeetingDecisionFormSet = forms.formset_factory(MeetingDecisionForm, extra=2, max_num=10)
@@ -534,6 +618,11 @@ class ActionItemForm(forms.Form):
         if people is not None:
             owner.queryset = people
 
+    def has_changed(self) -> bool:
+        # A browser always sends a kind (an untouched select sends its first choice), so an
+        # action row of the meeting form left empty is one with nothing else filled in.
+        return any(name != "kind" for name in self.changed_data)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("description") and not data.get("owner") and not data.get("owner_name"):
@@ -544,10 +633,24 @@ class ActionItemForm(forms.Form):
 ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=2, max_num=20)
 
 
-class ResolveForm(VersionedForm):
+class ResolveForm(VersionedForm, EstimateRevisionForm):
+    estimate_fields = {
+        "revenue_per_hour": "revenue_per_hour",
+        "customers_affected": "customers_affected",
+        **{name: name for name in ESTIMATE_FLAG_NAMES},
+        "other_impact": "other_impact",
+        "confidence": "confidence",
+        "basis": "basis",
+    }
+
     resolved_at = LocalDateTimeField(label="Resolved at")
     revenue_per_hour = _money_field("Final revenue at risk per hour")
     customers_affected = _customers_field("Customers affected in total")
+    sla_breach = _flag_field("sla_breach")
+    regulatory = _flag_field("regulatory")
+    data_exposure = _flag_field("data_exposure")
+    reputation = _flag_field("reputation")
+    other_impact = _other_impact_field()
     confidence = forms.ChoiceField(
         label="Confidence in the final figures",
         choices=EstimateConfidence.choices,
@@ -564,6 +667,7 @@ class ResolveForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.incident = incident
         self.now = now
+        self.show_estimate(incident.current_estimate())
 
     def clean_resolved_at(self) -> datetime:
         resolved: datetime = self.cleaned_data["resolved_at"]

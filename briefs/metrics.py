@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from statistics import median
 
 from django.utils.html import format_html, format_html_join
@@ -22,6 +23,8 @@ from briefs.timeline import promise_record
 @dataclass(frozen=True)
 class IncidentFigures:
     incident: Incident
+    # The cost so far, or the final cost once resolved, at the minute the brief states it.
+    cost: Decimal
     to_detect: timedelta | None
     to_escalate: timedelta | None
     to_resolve: timedelta | None
@@ -57,6 +60,7 @@ def _between(start: datetime | None, end: datetime | None) -> timedelta | None:
 
 
 def incident_figures(incident: Incident, *, now: datetime, today: date) -> IncidentFigures:
+    """`now` is taken to the minute by the caller, as the brief takes it (`brief.minute`)."""
     record = promise_record(
         updates=list(incident.updates.all()),
         escalated_at=incident.escalated_at,
@@ -67,6 +71,7 @@ def incident_figures(incident: Incident, *, now: datetime, today: date) -> Incid
     items = list(incident.action_items.all())
     return IncidentFigures(
         incident=incident,
+        cost=incident.cost_between(incident.end_or(now)),
         to_detect=_between(incident.started_at, incident.detected_at),
         to_escalate=_between(incident.detected_at, incident.escalated_at),
         to_resolve=_between(incident.escalated_at, incident.resolved_at),

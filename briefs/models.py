@@ -35,8 +35,8 @@ NOTE_LENGTH = 1000
 NARRATIVE_LENGTH = 2000
 
 CENT = Decimal("0.01")
-# How far the true cost may lie from the estimate, by the estimate's confidence: the low and
-# high total cost shown once an incident is resolved.
+# How far the true cost may lie from the estimate, by the estimate's confidence: the range
+# shown beside a resolved incident's final cost (`Incident.final_cost`), never instead of it.
 CONFIDENCE_BANDS = {"low": Decimal("0.5"), "medium": Decimal("0.2"), "high": Decimal("0")}
 SECONDS_PER_HOUR = Decimal(3600)
 
@@ -184,6 +184,24 @@ def _join(items: list[str]) -> str:
 class CostRange:
     low: Decimal
     high: Decimal
+
+
+@dataclass(frozen=True)
+class FinalCost:
+    """A resolved incident's one total, with the range its estimate's confidence allows.
+
+    The range is only ever shown as an aside to `amount` ("could be ... given medium
+    confidence"), never as a total of its own: the CEO reads one final figure everywhere.
+    """
+
+    amount: Decimal
+    low: Decimal
+    high: Decimal
+    confidence: str
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low != self.high
 
 
 class Incident(models.Model):
@@ -414,13 +432,19 @@ class Incident(models.Model):
             high=self.cost_between(max(self.eta_latest, now), estimates),
         )
 
-    def cost_range(self, now: datetime | None = None) -> CostRange:
-        """The cost so far widened by the current estimate's uncertainty."""
-        cost = self.cost_so_far(now)
+    def final_cost(self) -> FinalCost | None:
+        """The cost integrated to the resolution time, or None while the incident is open."""
+        if self.resolved_at is None:
+            return None
         estimate = self.current_estimate()
-        band = CONFIDENCE_BANDS.get(estimate.confidence, Decimal(0)) if estimate else Decimal(0)
-        return CostRange(
-            low=(cost * (1 - band)).quantize(CENT), high=(cost * (1 + band)).quantize(CENT)
+        cost = self.cost_between(self.resolved_at)
+        confidence = estimate.confidence if estimate else ""
+        band = CONFIDENCE_BANDS.get(confidence, Decimal(0))
+        return FinalCost(
+            amount=cost,
+            low=(cost * (1 - band)).quantize(CENT),
+            high=(cost * (1 + band)).quantize(CENT),
+            confidence=confidence,
         )
 
     def latest_update(self) -> IncidentUpdate | None:
@@ -502,6 +526,15 @@ class Incident(models.Model):
         return self.assessed_at is not None and not self.recommendation().escalate
 
 
+# The impact flags an estimate carries, with the words the brief shows for each.
+ESTIMATE_FLAGS = [
+    ("sla_breach", "SLA or contract breach"),
+    ("regulatory", "Regulatory or legal exposure"),
+    ("data_exposure", "Data, security or privacy exposure"),
+    ("reputation", "Reputation or media risk"),
+]
+
+
 class ImpactEstimate(models.Model):
     """What the incident costs the business, as estimated at one moment. Revisions add rows."""
 
@@ -547,13 +580,53 @@ class ImpactEstimate(models.Model):
         return f"{self.revenue_per_hour}/h, {self.customers_affected} customers"
 
     def flags(self) -> list[str]:
-        names = [
-            ("sla_breach", "SLA or contract breach"),
-            ("regulatory", "Regulatory or legal exposure"),
-            ("data_exposure", "Data, security or privacy exposure"),
-            ("reputation", "Reputation or media risk"),
+        return [label for field, label in ESTIMATE_FLAGS if getattr(self, field)]
+
+    def change_from(self, previous: ImpactEstimate | None, currency: str) -> str:
+        """What this revision changed, as the timeline says it: a revision that only raises
+        the confidence says that, not "revised" beside the same figures."""
+        figures = (
+            f"{format_money(self.revenue_per_hour, currency)}/h, "
+            f"{self.customers_affected:,} customers"
+        )
+        if previous is None:
+            return f"First impact estimate: {figures}."
+        clauses = []
+        if (self.revenue_per_hour, self.customers_affected) != (
+            previous.revenue_per_hour,
+            previous.customers_affected,
+        ):
+            clauses.append(f"impact estimate revised: {figures}")
+        if self.confidence != previous.confidence:
+            order = list(EstimateConfidence.values)
+            way = (
+                "raised"
+                if order.index(self.confidence) > order.index(previous.confidence)
+                else "lowered"
+            )
+            clauses.append(f"confidence {way} to {self.get_confidence_display().lower()}")
+        added = [
+            label
+            for field, label in ESTIMATE_FLAGS
+            if getattr(self, field) and not getattr(previous, field)
         ]
-        return [label for field, label in names if getattr(self, field)]
+        removed = [
+            label
+            for field, label in ESTIMATE_FLAGS
+            if getattr(previous, field) and not getattr(self, field)
+        ]
+        if added:
+            clauses.append(f"now flagged: {_join(added)}")
+        if removed:
+            clauses.append(f"no longer flagged: {_join(removed)}")
+        if self.other_impact != previous.other_impact:
+            clauses.append("other impact updated" if self.other_impact else "other impact removed")
+        if self.basis != previous.basis:
+            clauses.append("basis updated")
+        if not clauses:
+            return f"Impact estimate confirmed: {figures}."
+        sentence = "; ".join(clauses)
+        return f"{sentence[0].upper()}{sentence[1:]}."
 
 
 class IncidentUpdate(models.Model):
@@ -731,6 +804,16 @@ class MeetingDecision(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
     decision = models.CharField(max_length=SENTENCE_LENGTH * 2)
     decided_by = models.CharField(max_length=TITLE_LENGTH)
+    # The ask this decision answers: the brief then shows the ask as decided, not as an ask.
+    # A decision nobody asked for answers none and is listed under its meeting only.
+    ask = models.ForeignKey(
+        CeoDecision,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name="the ask it answers",
+    )
 
     class Meta:
         ordering = ["pk"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -19,6 +19,8 @@ from django.utils import timezone
 from briefs.models import (
     ActionItem,
     ActionKind,
+    CeoDecision,
+    EstimateConfidence,
     ImpactEstimate,
     Incident,
     IncidentUpdate,
@@ -45,6 +47,19 @@ class EstimateInput:
     regulatory: bool = False
     data_exposure: bool = False
     reputation: bool = False
+
+    @classmethod
+    def revising(cls, current: ImpactEstimate | None, **changes: Any) -> EstimateInput:
+        """A revision: the current estimate with only the named fields changed.
+
+        Posting a revised figure must not erase what nobody touched (a data-loss flag, the
+        other impact), so every revision, an update's or the resolution's, starts here.
+        """
+        if current is None:
+            base: dict[str, Any] = {"confidence": EstimateConfidence.MEDIUM}
+        else:
+            base = {field.name: getattr(current, field.name) for field in fields(cls)}
+        return cls(**{**base, **changes})
 
 
 def estimate_add(
@@ -306,6 +321,14 @@ def action_item_complete(*, item: ActionItem, now: datetime | None = None) -> No
         _touch(item.incident_id)
 
 
+class DecisionInput(NamedTuple):
+    """A decision taken in the meeting, and the ask (`CeoDecision`) it answers, if any."""
+
+    decision: str
+    decided_by: str
+    ask: CeoDecision | None = None
+
+
 @transaction.atomic
 def meeting_record(
     *,
@@ -314,7 +337,7 @@ def meeting_record(
     expected_version: int,
     held_at: datetime,
     attendees: str,
-    decisions: list[tuple[str, str]],
+    decisions: Sequence[DecisionInput | tuple[str, str]],
     actions: list[ActionInput],
     resources_granted: str = "",
     rca_due_on: date | None = None,
@@ -325,6 +348,9 @@ def meeting_record(
     A new update cadence changes the incident through the same version check as the wizard,
     so a meeting recorded on a stale page cannot silently undo someone else's edit.
     """
+    taken = [DecisionInput(*decision) for decision in decisions]
+    if any(d.ask is not None and d.ask.incident_id != incident.pk for d in taken):
+        raise ValueError("a decision can only answer an ask of its own incident")
     fields: dict[str, Any] = {}
     if cadence_minutes is not None:
         fields["update_cadence_minutes"] = cadence_minutes
@@ -341,7 +367,8 @@ def meeting_record(
         recorded_by=recorded_by,
     )
     MeetingDecision.objects.bulk_create(
-        MeetingDecision(meeting=meeting, decision=text, decided_by=who) for text, who in decisions
+        MeetingDecision(meeting=meeting, decision=text, decided_by=who, ask=ask)
+        for text, who, ask in taken
     )
     for action in actions:
         action_item_add(incident=current, data=action, meeting=meeting)
@@ -381,7 +408,11 @@ def incident_resolve(
             "operating_state": OperatingState.RESTORED,
         },
     )
-    estimate_add(incident=current, author=author, data=estimate, effective_at=resolved_at)
+    # The final figures are the current estimate from now on, even when the resolution is
+    # dated before the last revision; the cost stops at `resolved_at` either way.
+    latest = current.current_estimate()
+    final_from = resolved_at if latest is None else max(resolved_at, latest.effective_at)
+    estimate_add(incident=current, author=author, data=estimate, effective_at=final_from)
     update_post(
         incident=current,
         author=author,

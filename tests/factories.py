@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from html.parser import HTMLParser
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -48,3 +49,69 @@ def make_estimate(
         effective_at=effective_at or incident.started_at or timezone.now(),
         **fields,
     )
+
+
+class _FormReader(HTMLParser):
+    """Collects what a browser would send from one form of a page."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.data: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._first_option = False
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "form":
+            # "" names the first form that posts to its own page (no action): the page's form.
+            if self.form_id:
+                self.inside = attributes.get("id") == self.form_id
+            else:
+                self.inside = "action" not in attributes and not self.done
+                self.done = self.done or self.inside
+        if not self.inside or "name" not in attributes and tag != "option":
+            return
+        name = attributes.get("name") or ""
+        if tag == "input":
+            kind = attributes.get("type", "text")
+            if kind in {"checkbox", "radio"}:
+                if "checked" in attributes:
+                    self.data[name] = attributes.get("value") or "on"
+            elif kind not in {"submit", "button"}:
+                self.data[name] = attributes.get("value") or ""
+        elif tag == "textarea":
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select":
+            self._select = name
+            self._first_option = True
+        elif tag == "option" and self._select:
+            # With no option selected, a browser sends the first.
+            if self._first_option or "selected" in attributes:
+                self.data[self._select] = attributes.get("value") or ""
+            self._first_option = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            # A textarea's first newline belongs to the markup, not to the value.
+            text = self.data[self._textarea] + data
+            self.data[self._textarea] = text.removeprefix("\n")
+
+
+def form_data(html: str, form_id: str = "") -> dict[str, str]:
+    """The fields of the form `form_id` as a browser would submit them unchanged."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return reader.data

@@ -14,7 +14,8 @@ def test_dashboard_explains_how_to_start_when_empty(owner_client: Client) -> Non
 
 
 def test_dashboard_lists_own_incidents_with_cost_so_far(owner_client: Client, owner: User) -> None:
-    with time_machine.travel(timezone.now(), tick=False):
+    # On the minute: the dashboard, like the brief, states costs as of the current minute.
+    with time_machine.travel(timezone.now().replace(second=0, microsecond=0), tick=False):
         incident = make_incident(owner=owner)
         make_estimate(incident, revenue_per_hour="48000")
         response = owner_client.get("/")

@@ -217,8 +217,8 @@ def test_the_resolved_executive_link_shows_the_follow_up_and_stops_refreshing(
     content = client.get(f"/b/{token}").content.decode()
     assert "Resolved: the follow-up" in content
     assert "2 h 0 min" in content
-    # Medium confidence: 20% either way around $96,000.
-    assert "$76,800 to $115,200" in content
+    # One total; medium confidence allows 20% either way around it, said as an aside.
+    assert "$96,000, could be $76,800–$115,200 given medium confidence" in content
     assert "12,000" in content
     assert "A payment settings change." in content
     assert "Automatic checks of settings." in content
@@ -256,11 +256,11 @@ def test_rca_timeline_matches_the_updates_and_revisions(escalated: Incident, own
     texts = [event.text for event in events]
     assert texts == [
         "The incident started.",
-        "First impact estimate: $48,000 per hour, 12,500 customers.",
+        "First impact estimate: $48,000/h, 12,500 customers.",
         "We detected it.",
         "It was escalated to the CEO.",
         "First update",
-        "Impact estimate revised: $30,000 per hour, 100 customers.",
+        "Impact estimate revised: $30,000/h, 100 customers.",
         "Second update",
     ]
 

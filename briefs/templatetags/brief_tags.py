@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
@@ -52,3 +53,9 @@ def gap_message(gap: Gap, zone: ZoneInfo) -> str:
 @register.filter
 def action_status(item: ActionItem, today: date) -> str:
     return item.status(today)
+
+
+@register.filter
+def item(mapping: dict[Any, str], key: Any) -> str:
+    """`mapping[key]`, or nothing: a text the page data computed per row."""
+    return mapping.get(key, "")

@@ -45,7 +45,6 @@ from briefs.forms import (
 )
 from briefs.middleware import zone_from_request
 from briefs.models import (
-    EstimateConfidence,
     Incident,
     OperatingState,
     ShareLink,
@@ -244,14 +243,8 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         response = render(request, "briefs/brief.html#update_form", context, status=400)
         return retarget(response, "#update-form")
     data = form.cleaned_data
-    estimate = None
-    if data.get("revenue_per_hour") is not None:
-        estimate = EstimateInput(
-            revenue_per_hour=data["revenue_per_hour"],
-            customers_affected=data["customers_affected"],
-            confidence=data.get("estimate_confidence") or EstimateConfidence.MEDIUM,
-            basis=data.get("estimate_basis", ""),
-        )
+    changes = form.estimate_changes()
+    estimate = EstimateInput.revising(incident.current_estimate(), **changes) if changes else None
     update_post(
         incident=incident,
         author=current_user(request),

@@ -28,7 +28,7 @@ from briefs.forms import (
 from briefs.history import incident_history_entries
 from briefs.middleware import zone_from_request
 from briefs.models import ActionItem, Incident, Status
-from briefs.services import ActionInput, EstimateInput, VersionConflict
+from briefs.services import ActionInput, DecisionInput, EstimateInput, VersionConflict
 from briefs.views.brief import pdf_download
 from briefs.views.common import current_user, incident_for_editor, incident_people
 
@@ -67,7 +67,10 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "held_at": timezone.localtime().replace(second=0, microsecond=0),
         },
     )
-    decisions = MeetingDecisionFormSet(data, prefix="decisions")
+    asks = incident.decisions.all()
+    decisions = MeetingDecisionFormSet(
+        data, prefix="decisions", form_kwargs={"asks": asks if asks else None}
+    )
     actions = ActionItemFormSet(data, prefix="actions", form_kwargs={"people": people})
     status = 200
     if request.method == "POST":
@@ -83,7 +86,7 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     rca_due_on=form.cleaned_data["rca_due_on"],
                     cadence_minutes=form.cleaned_data["cadence_minutes"],
                     decisions=[
-                        (d["decision"], d["decided_by"])
+                        DecisionInput(d["decision"], d["decided_by"], d.get("ask"))
                         for d in decisions.cleaned_data
                         if d.get("decision")
                     ],
@@ -139,12 +142,9 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if incident.status == Status.DRAFT:
         raise Http404("A draft cannot be resolved")
     now = timezone.now()
-    estimate = incident.current_estimate()
     initial = {
         "version": incident.version,
         "resolved_at": timezone.localtime(now).replace(second=0, microsecond=0),
-        "revenue_per_hour": estimate.revenue_per_hour if estimate else None,
-        "customers_affected": estimate.customers_affected if estimate else None,
     }
     data = request.POST if request.method == "POST" else None
     form = ResolveForm(data, incident=incident, now=now, initial=initial)
@@ -158,11 +158,8 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     author=current_user(request),
                     expected_version=values["version"],
                     resolved_at=values["resolved_at"],
-                    estimate=EstimateInput(
-                        revenue_per_hour=values["revenue_per_hour"],
-                        customers_affected=values["customers_affected"],
-                        confidence=values["confidence"],
-                        basis=values["basis"],
+                    estimate=EstimateInput.revising(
+                        incident.current_estimate(), **form.estimate_changes()
                     ),
                     closing_update=values["closing_update"],
                 )

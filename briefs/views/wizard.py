@@ -34,7 +34,7 @@ from django.views.decorators.http import (
 )
 
 from briefs import glossary, metrics, wizard
-from briefs.brief import brief_context
+from briefs.brief import brief_context, minute
 from briefs.forms import (
     AssessForm,
     CauseForm,
@@ -99,7 +99,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at")
     )
-    now = timezone.now()
+    # To the minute, as the brief states its figures: the two never show different costs.
+    now = minute(timezone.now())
     today = timezone.localdate(now)
     drafts = [i for i in incidents if i.status == Status.DRAFT and not i.is_untouched_draft]
     active = [i for i in incidents if i.status != Status.DRAFT]

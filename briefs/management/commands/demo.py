@@ -23,6 +23,7 @@ from briefs.models import (
 )
 from briefs.services import (
     ActionInput,
+    DecisionInput,
     EstimateInput,
     action_item_add,
     action_item_complete,
@@ -226,7 +227,11 @@ class Command(BaseCommand):
             attendees="Dana Chen (CEO), Sam Patel (CFO), Alex Rivera (architect)",
             resources_granted="Two engineers from the mobile app team until Friday.",
             decisions=[
-                ("Send a 10% voucher to customers whose orders failed.", "Dana Chen (CEO)"),
+                DecisionInput(
+                    "Send a 10% voucher to customers whose orders failed.",
+                    "Dana Chen (CEO)",
+                    ask=incident.decisions.first(),
+                ),
                 ("Freeze non-urgent releases until the RCA is delivered.", "Dana Chen (CEO)"),
             ],
             actions=[
