@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 
+from briefs.markdown import markdown_escape
 from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap
 from briefs.wizard import cadence_words
@@ -52,3 +53,9 @@ def gap_message(gap: Gap, zone: ZoneInfo) -> str:
 @register.filter
 def action_status(item: ActionItem, today: date) -> str:
     return item.status(today)
+
+
+@register.filter
+def md(value: object) -> str:
+    """Typed text for brief.md: inert in any Markdown renderer (briefs.markdown)."""
+    return "" if value is None else markdown_escape(value)
