@@ -612,3 +612,33 @@ def test_the_login_throttle_keys_ipv6_by_its_64(client: Client, owner: User) -> 
     assert response.status_code == 429
     # Another /64 is not.
     assert _login(client, PASSWORD, address="2001:db8:5:7::1").status_code == 302
+
+
+# --- Deployment -------------------------------------------------------------------------------
+
+
+def _compose_services() -> dict[str, set[str]]:
+    """Each service of docker-compose.yml and its keys (no YAML library: the file's own shape)."""
+    services: dict[str, set[str]] = {}
+    current = None
+    in_services = False
+    for line in (ROOT / "docker-compose.yml").read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith(" "):
+            in_services = line.rstrip() == "services:"
+        elif in_services and re.match(r"^  \w[\w-]*:\s*$", line):
+            current = line.strip().rstrip(":")
+            services[current] = set()
+        elif in_services and current and (found := re.match(r"^    (\w[\w-]*):", line)):
+            services[current].add(found.group(1))
+    return services
+
+
+def test_only_the_buffering_proxy_is_published_never_gunicorn() -> None:
+    services = _compose_services()
+    assert {"web", "proxy", "db"} <= set(services)
+    assert [name for name, keys in services.items() if "ports" in keys] == ["proxy"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_request_buffering on;" in nginx
+    assert re.search(r"client_header_timeout \d+s;", nginx)
