@@ -225,6 +225,22 @@ def share_link_revoke(*, link: ShareLink, now: datetime | None = None) -> None:
         _touch(link.incident_id)
 
 
+@transaction.atomic
+def share_links_revoke(
+    *, incident: Incident | None = None, now: datetime | None = None
+) -> list[ShareLink]:
+    """Revoke every active link of `incident`, or of every incident (manage.py revoke_links)."""
+    now = now or timezone.now()
+    links = ShareLink.objects.select_for_update(of=("self",)).select_related("incident")
+    links = links.filter(revoked_at__isnull=True, expires_at__gt=now).order_by("pk")
+    if incident is not None:
+        links = links.filter(incident=incident)
+    revoked = list(links)
+    for link in revoked:
+        share_link_revoke(link=link, now=now)
+    return revoked
+
+
 # Loads of an executive link this close together count as one visit.
 VISIT_WINDOW = timedelta(minutes=1)
 
