@@ -1,4 +1,4 @@
-"""Caching, indexing and referrer headers on every answer, whatever its status or view.
+"""Caching, indexing and referrer headers, and cookie flags, on every answer, whatever its status.
 
 The walk below visits every URL pattern the app has, so a page added later that forgets a header
 fails here without a test of its own.
@@ -75,6 +75,14 @@ def world(owner: User) -> World:
 
 def _assert_headers(response: Any, url: str, *, signed_in: bool) -> None:
     where = f"{response.status_code} {url}"
+    for cookie in response.cookies.values():
+        if cookie["max-age"] == 0:
+            continue  # a deletion (logout): empty and expired
+        # Session, CSRF and message cookies: HTTPS only where settings say, never cross-site.
+        assert cookie["samesite"] in {"Lax", "Strict"}, f"{cookie.key} on {where}"
+        assert cookie["secure"], f"{cookie.key} on {where}"
+        if cookie.key == "sessionid":
+            assert cookie["httponly"], where
     assert "default-src 'self'" in response.get("Content-Security-Policy", ""), where
     if url.startswith("/b/"):
         for name, value in LINK_HEADERS.items():
@@ -90,8 +98,10 @@ def _assert_headers(response: Any, url: str, *, signed_in: bool) -> None:
 @pytest.mark.parametrize(("name", "route"), ROUTES, ids=[name for name, _ in ROUTES])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_every_url_answers_with_the_security_headers(
-    client: Client, world: World, owner: User, name: str, route: str, method: str
+    client: Client, world: World, owner: User, name: str, route: str, method: str, settings: Any
 ) -> None:
+    # As in production (the test settings run without HTTPS).
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     url = world.url(route)
     # Anonymous: a login redirect, the login page, a link's page, or a 403/405.
     _assert_headers(getattr(client, method)(url), url, signed_in=False)
