@@ -6,9 +6,11 @@ travel together. Other databases (SQLite in
 development) use Django's dumpdata and loaddata: every model's rows, the audit trail's historical
 records included.
 
-Neither kind keeps sessions (a session key is a live login) nor the cache (PDFs and rate-limit
+Neither kind keeps sessions (a session key is a live login), django-axes' login records
+(usernames and addresses, kept no longer than they are needed) nor the cache (PDFs and rate-limit
 counters, rebuilt on demand). Share links are stored as hashes, so no backup holds a usable
-executive link.
+executive link; but a link revoked after the backup was taken works again once it is restored,
+so `manage.py restore` lists those links (`links_active_again`) for `manage.py revoke_links`.
 """
 
 from __future__ import annotations
@@ -20,16 +22,19 @@ import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.backends.postgresql.client import DatabaseClient
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from briefs.models import ShareLinkGuesses
+from briefs.models import ShareLink, ShareLinkGuesses
 
 BACKUP_DIR: Path = settings.BASE_DIR / "var" / "backups"
 # The first bytes of every pg_dump custom-format file.
@@ -119,6 +124,27 @@ def database_restore(*, path: Path, using: str = "default") -> None:
     caches["default"].clear()
 
 
+def _active_links(using: str) -> QuerySet[ShareLink]:
+    now = timezone.now()
+    return ShareLink.objects.using(using).filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+def active_link_ids(*, using: str = "default") -> set[UUID]:
+    """The executive links that open a brief now; none in a database without the app's tables."""
+    try:
+        return set(_active_links(using).values_list("public_id", flat=True))
+    except DatabaseError:
+        return set()
+
+
+def links_active_again(*, before: set[UUID], using: str = "default") -> list[ShareLink]:
+    """Links that open a brief after a restore but did not before it: revoked (or created and
+    revoked, or expired and extended) since the backup was taken, or all of them in a database
+    that was empty."""
+    links = _active_links(using).exclude(public_id__in=before).select_related("incident")
+    return list(links.order_by("incident__public_id", "created_at"))
+
+
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
@@ -143,6 +169,7 @@ def _pg_database(using: str) -> str:
 def _unkept_tables() -> list[str]:
     """Tables whose schema is backed up but whose rows are not: they hold nothing for later."""
     tables = [Session._meta.db_table, ShareLinkGuesses._meta.db_table]
+    tables += [model._meta.db_table for model in apps.get_app_config("axes").get_models()]
     for cache in settings.CACHES.values():
         if not isinstance(cache, Mapping):
             continue
@@ -253,7 +280,7 @@ def _dump_json(path: Path, using: str) -> None:
     # fetch every referenced user, and an audit-trail record may name a user deleted since.
     call_command(
         "dumpdata",
-        exclude=["sessions", "briefs.ShareLinkGuesses"],
+        exclude=["sessions", "axes", "briefs.ShareLinkGuesses"],
         use_base_manager=True,
         database=using,
         output=str(path),

@@ -683,6 +683,9 @@ class ReopenForm(VersionedForm):
 
 
 class RcaForm(forms.ModelForm[RootCauseAnalysis]):
+    # The RCA's version when the page was read; 0 while there is none (services.rca_save).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
     class Meta:
         model = RootCauseAnalysis
         fields = [

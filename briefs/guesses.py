@@ -13,11 +13,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from briefs.models import ShareLinkGuesses
-from briefs.security import client_ip
+from briefs.security import client_key
 
 
 class TooManyGuesses(Exception):
     """This client sent too many wrong executive-link tokens this minute."""
+
+
+class NotAGuess(Http404):
+    """A 404 for a token that matched, on a page its link lacks (the RCA before there is one).
+
+    The same 404 to the client, but not counted: a valid link would otherwise lock its own
+    executive out of the brief.
+    """
 
 
 _GUESSES = ShareLinkGuesses._meta.db_table
@@ -28,7 +36,7 @@ GUESSES_SQL = f"SELECT misses FROM {_GUESSES} WHERE client = %s AND minute = %s"
 
 def guesses_params(request: HttpRequest, now: datetime) -> list[Any]:
     """The client and the minute, as `GUESSES_SQL` takes them."""
-    return [client_ip(request)[:64], int(now.timestamp() // 60)]
+    return [client_key(request)[:64], int(now.timestamp() // 60)]
 
 
 def check_guesses(misses: int | None) -> None:
@@ -91,6 +99,8 @@ def share_link_rate_limited(
             return view(request, *args, **kwargs)
         except TooManyGuesses:
             return _too_many_guesses()
+        except NotAGuess:
+            raise
         except Http404:
             if _record_miss(request, timezone.now()) > settings.SHARE_LINK_GUESS_LIMIT:
                 return _too_many_guesses()

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 TIME_ZONE_COOKIE = "tz"
 
@@ -52,4 +53,41 @@ class SessionIdleMiddleware:
             if now - session.get(LAST_REFRESH, 0) >= SESSION_REFRESH.total_seconds():
                 # Modified, so SessionMiddleware saves it with a fresh expiry.
                 session[LAST_REFRESH] = now
+        return response
+
+
+# The executive links: a token in the address is a credential, so nothing under it may be kept,
+# indexed or leak through a Referer, whatever the answer (404, 405, 429 included).
+SHARE_LINK_PREFIX = "/b/"
+SHARE_LINK_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class CacheHeadersMiddleware:
+    """Keeps every answer of the app out of caches: one place, so no view can forget it.
+
+    Under /b/ the link headers replace whatever a view set. Elsewhere a signed-in user's
+    responses are `private, no-store` (a shared computer's back button shows nothing after
+    logout); an anonymous answer without a Cache-Control of its own gets `no-store`. Static
+    files never get here: WhiteNoise, earlier in MIDDLEWARE, answers them with its own headers.
+    Listed inside SecurityMiddleware, which only sets a Referrer-Policy that is missing.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith(SHARE_LINK_PREFIX):
+            for name, value in SHARE_LINK_HEADERS.items():
+                response[name] = value
+            return response
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        elif not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
         return response

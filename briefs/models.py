@@ -837,10 +837,14 @@ class RootCauseAnalysis(models.Model):
     went_badly = models.CharField("what did not go well", max_length=NARRATIVE_LENGTH, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Optimistic locking, as the incident's: a save names the version its form was read at
+    # (services.rca_save). The audit trail records what changed, not this counter.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(excluded_fields=["updated_at", "version"])
 
     class Meta:
         constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="rca_version_positive"),
             *_max_lengths(
                 "rca",
                 root_cause=NARRATIVE_LENGTH,

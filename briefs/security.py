@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 
@@ -23,6 +24,27 @@ def client_ip(request: HttpRequest) -> str:
         if len(hops) >= proxies:
             return str(hops[-proxies])
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def client_key(request: HttpRequest) -> str:
+    """Whom a rate limit counts: an IPv4 address, or an IPv6 address's network.
+
+    One IPv6 subscriber usually holds a whole /64 (RATE_LIMIT_IPV6_PREFIX), and picks any
+    address in it at will: keyed by address, it would get a fresh guess limit per address. The
+    key is the network's first address, itself a valid address, because django-axes keeps it
+    in an IP address column. Used by the executive-link guess limit and the login throttle.
+    """
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        prefix: int = settings.RATE_LIMIT_IPV6_PREFIX
+        return str(ipaddress.IPv6Network((ip, prefix), strict=False).network_address)
+    return str(ip)
 
 
 _SHARE_PATH = re.compile(r"/b/[^/\s?\"']+")

@@ -257,6 +257,22 @@ def share_link_revoke(*, link: ShareLink, now: datetime | None = None) -> None:
         _touch(link.incident_id)
 
 
+@transaction.atomic
+def share_links_revoke(
+    *, incident: Incident | None = None, now: datetime | None = None
+) -> list[ShareLink]:
+    """Revoke every active link of `incident`, or of every incident (manage.py revoke_links)."""
+    now = now or timezone.now()
+    links = ShareLink.objects.select_for_update(of=("self",)).select_related("incident")
+    links = links.filter(revoked_at__isnull=True, expires_at__gt=now).order_by("pk")
+    if incident is not None:
+        links = links.filter(incident=incident)
+    revoked = list(links)
+    for link in revoked:
+        share_link_revoke(link=link, now=now)
+    return revoked
+
+
 # Loads of an executive link this close together count as one visit.
 VISIT_WINDOW = timedelta(minutes=1)
 
@@ -446,11 +462,39 @@ def incident_reopen(
     return current
 
 
+class RcaVersionConflict(Exception):
+    """Someone else saved the root-cause analysis after this editor loaded it."""
+
+    def __init__(self, current: RootCauseAnalysis | None) -> None:
+        super().__init__("the root-cause analysis changed since it was loaded")
+        self.current = current
+
+
 @transaction.atomic
-def rca_save(*, incident: Incident, author: User, fields: dict[str, Any]) -> RootCauseAnalysis:
-    rca, _ = RootCauseAnalysis.objects.update_or_create(
-        incident=incident, defaults={**fields, "author": author, "updated_at": timezone.now()}
-    )
+def rca_save(
+    *,
+    incident: Incident,
+    author: User,
+    fields: dict[str, Any],
+    expected_version: int | None = None,
+) -> RootCauseAnalysis:
+    """Write the RCA if nobody else saved it since `expected_version` was read (0: there was
+    none yet); None saves without the check (the demo).
+
+    The incident's row lock serialises saves, the first one included, which has no RCA row
+    to lock: two editors can never both win.
+    """
+    Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
+    current = RootCauseAnalysis.objects.filter(incident=incident).first()
+    if expected_version is not None and (current.version if current else 0) != expected_version:
+        raise RcaVersionConflict(current)
+    rca = current or RootCauseAnalysis(incident=incident, version=0)
+    for name, value in fields.items():
+        setattr(rca, name, value)
+    rca.author = author
+    rca.updated_at = timezone.now()
+    rca.version += 1
+    rca.save()
     _touch(incident.pk)
     return rca
 

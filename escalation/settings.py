@@ -104,6 +104,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their long-lived caching), before everything that
+    # may answer on its own (CSRF failures, login redirects, django-axes' lockout page).
+    "briefs.middleware.CacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "briefs.middleware.SessionIdleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,12 +222,20 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "briefs.security.client_ip"
+# An IPv4 address or an IPv6 /64 (RATE_LIMIT_IPV6_PREFIX), as the guess limit counts them.
+AXES_CLIENT_IP_CALLABLE = "briefs.security.client_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 # How many proxies of ours append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# How many leading bits of an IPv6 address name one client for the login throttle and the guess
+# limit: a subscriber commonly gets a whole /64 and may use any address in it.
+RATE_LIMIT_IPV6_PREFIX = envint("RATE_LIMIT_IPV6_PREFIX", 64, minimum=1)
+if RATE_LIMIT_IPV6_PREFIX > 128:
+    raise ImproperlyConfigured(
+        f"RATE_LIMIT_IPV6_PREFIX must be at most 128, not {RATE_LIMIT_IPV6_PREFIX}"
+    )
 # Wrong executive-link tokens a client may try per minute before it gets 429.
 SHARE_LINK_GUESS_LIMIT = envint("SHARE_LINK_GUESS_LIMIT", 30, minimum=1)
 

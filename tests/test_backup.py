@@ -5,6 +5,7 @@ dumpdata/loaddata on SQLite. Transactional tests, because pg_restore works from 
 connection and must see committed rows, and no open transaction may hold its tables.
 """
 
+import gzip
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
@@ -42,7 +44,7 @@ from briefs.services import (
     share_link_revoke,
     update_post,
 )
-from tests.factories import make_incident
+from tests.factories import PASSWORD, make_incident
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -329,3 +331,75 @@ def test_tables_newer_than_the_backup_are_dropped(
         if "briefs_meetingdecision" not in connection.introspection.table_names():
             with connection.schema_editor() as editor:
                 editor.create_model(MeetingDecision)
+
+
+# --- Links revoked since the backup, and login records ----------------------------------------
+
+
+def test_restore_lists_the_links_it_brings_back_and_revoke_links_ends_them(
+    client: Client, owner: User, incident: Incident, token: str, tmp_path: Path
+) -> None:
+    link = ShareLink.objects.get()
+    still_revoked, _ = share_link_create(incident=incident, created_by=owner, label="Board")
+    share_link_revoke(link=still_revoked)
+    path = backup(backup_file(tmp_path))
+    share_link_revoke(link=link)
+    assert client.get(f"/b/{token}").status_code == 404
+
+    output = restore(path)
+
+    # The link revoked after the backup works again, and the restore says so.
+    assert client.get(f"/b/{token}").status_code == 200
+    assert f"incident {incident.public_id}" in output
+    assert "“CEO”" in output
+    assert "“Board”" not in output  # revoked in the backup too
+    assert "revoke_links --incident" in output
+
+    out = StringIO()
+    call_command("revoke_links", incident=str(incident.public_id), stdout=out)
+    assert "1 link(s) revoked" in out.getvalue()
+    assert client.get(f"/b/{token}").status_code == 404
+    # Revocations are audited like the architect's own.
+    assert ShareLink.history.filter(public_id=link.public_id, revoked_at__isnull=False).exists()
+
+
+def test_a_restore_that_changes_no_link_lists_none(
+    incident: Incident, token: str, tmp_path: Path
+) -> None:
+    output = restore(backup(backup_file(tmp_path)))
+    assert "executive link" not in output
+
+
+def test_revoke_links_all_ends_every_incidents_links(
+    client: Client, owner: User, incident: Incident, token: str
+) -> None:
+    other = make_incident(owner=owner, title="Search outage")
+    _, other_token = share_link_create(incident=other, created_by=owner, label="CFO")
+    out = StringIO()
+    call_command("revoke_links", "--all", stdout=out)
+    assert "2 link(s) revoked" in out.getvalue()
+    assert client.get(f"/b/{token}").status_code == 404
+    assert client.get(f"/b/{other_token}").status_code == 404
+
+
+def test_revoke_links_needs_an_incident_or_all(incident: Incident) -> None:
+    with pytest.raises(CommandError, match="one of the arguments"):
+        call_command("revoke_links")
+    with pytest.raises(CommandError, match="No incident has the id"):
+        call_command("revoke_links", incident="00000000-0000-0000-0000-000000000000")
+
+
+def test_a_backup_leaves_out_the_login_records(
+    client: Client, owner: User, incident: Incident, tmp_path: Path
+) -> None:
+    client.post("/login/", {"username": "owner", "password": "wrong-password-1"})
+    client.post("/login/", {"username": "owner", "password": PASSWORD})
+    assert AccessAttempt.objects.exists() or AccessLog.objects.exists()
+    path = backup(backup_file(tmp_path))
+    if path.suffix == ".gz":
+        with gzip.open(path, "rt") as dump:
+            assert '"axes.' not in dump.read()
+    restore(path)
+    assert not AccessAttempt.objects.exists()
+    assert not AccessLog.objects.exists()
+    assert not AccessFailureLog.objects.exists()

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
-from briefs.models import ActionItem, Incident, IncidentUpdate, ShareLink
+from briefs.models import ActionItem, Incident, IncidentUpdate, RootCauseAnalysis, ShareLink
 from tests.factories import make_estimate, make_incident
 
 NOW = timezone.now()
@@ -118,3 +118,12 @@ def test_share_link_must_expire_after_creation(incident: Incident) -> None:
 
 def test_action_item_kind_is_a_known_kind(incident: Incident) -> None:
     _rejected(lambda: ActionItem.objects.create(incident=incident, description="x", kind="wish"))
+
+
+def test_rca_version_positive_rejects_version_0(owner: User) -> None:
+    incident = make_incident(owner=owner)
+    _rejected(
+        lambda: RootCauseAnalysis.objects.create(
+            incident=incident, root_cause="A settings change.", author=owner, version=0
+        )
+    )

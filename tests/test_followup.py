@@ -1,6 +1,8 @@
 """After the meeting: the record, the commitments, resolution, the RCA and the audit trail."""
 
+import html
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +19,7 @@ from briefs.brief import rca_timeline
 from briefs.models import ActionItem, Incident, Meeting, Status
 from briefs.services import (
     ActionInput,
+    RcaVersionConflict,
     action_item_add,
     rca_save,
     share_link_create,
@@ -107,7 +110,7 @@ def test_a_meeting_recorded_on_a_stale_page_changes_nothing(
     Incident.objects.filter(pk=escalated.pk).update(version=5)
     response = owner_client.post(url(escalated, "meeting/"), {**MEETING, "version": 1})
     assert response.status_code == 409
-    assert "Someone else changed this incident" in response.content.decode()
+    assert "Someone else saved" in response.content.decode()
     assert "Send a voucher." in response.content.decode()  # nothing typed is lost
     assert Meeting.objects.count() == 0
     assert ActionItem.objects.count() == 0
@@ -285,6 +288,7 @@ def test_writing_the_rca_and_its_pdf(
             "why_not_caught": "We watched errors, not payments.",
             "went_well": "Fast rollback.",
             "went_badly": "Slow detection.",
+            "version": 0,  # no RCA yet
         },
     )
     assert response.status_code == 302
@@ -430,3 +434,164 @@ def test_dashboard_query_count_does_not_grow_with_incidents(
     owner_client.get("/")
     with django_assert_max_num_queries(12):
         assert owner_client.get("/").status_code == 200
+
+
+# --- Two editors at once: the second gets the conflict page, nothing is overwritten -----------
+
+
+def _resubmit(page: str) -> dict[str, str]:
+    """The conflict page's "Save my version over theirs" form, as the browser would post it."""
+    form = page[page.index('<form method="post"') :]
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+    return {name: html.unescape(value) for name, value in fields}
+
+
+@pytest.fixture
+def second(collaborator: User) -> Client:
+    client = Client()
+    client.force_login(collaborator)
+    return client
+
+
+def _page_version(client: Client, path: str) -> str:
+    page = client.get(path).content.decode()
+    found = re.search(r'name="version" value="(\d+)"', page)
+    assert found, path
+    return found.group(1)
+
+
+RCA = {
+    "root_cause": "Theirs: a settings change.",
+    "contributing_factors": "No review.",
+    "why_not_caught": "",
+    "went_well": "",
+    "went_badly": "",
+}
+
+
+@pytest.mark.parametrize("already_written", [False, True])
+def test_two_architects_saving_the_rca_the_second_gets_the_conflict_page(
+    owner_client: Client, second: Client, escalated: Incident, owner: User, already_written: bool
+) -> None:
+    resolve(owner_client, escalated)
+    if already_written:
+        rca_save(incident=escalated, author=owner, fields={"root_cause": "A first draft."})
+    rca_url = url(escalated, "rca/")
+    first_version = _page_version(owner_client, rca_url)
+    second_version = _page_version(second, rca_url)
+    assert first_version == second_version == ("1" if already_written else "0")
+
+    saved = owner_client.post(rca_url, {**RCA, "version": first_version})
+    assert saved.status_code == 302
+    conflict = second.post(
+        rca_url, {**RCA, "root_cause": "Mine: a config push.", "version": second_version}
+    )
+
+    assert conflict.status_code == 409
+    page = conflict.content.decode()
+    assert "Theirs: a settings change." in page
+    assert "Mine: a config push." in page
+    escalated.refresh_from_db()
+    assert escalated.rca.root_cause == "Theirs: a settings change."
+    # Saving over theirs is a second, deliberate step, and then it wins.
+    resubmit = _resubmit(page)
+    assert resubmit["root_cause"] == "Mine: a config push."
+    assert second.post(rca_url, resubmit).status_code == 302
+    escalated.refresh_from_db()
+    assert escalated.rca.root_cause == "Mine: a config push."
+    assert escalated.rca.version == int(first_version) + 2
+
+
+def test_two_architects_recording_the_meeting_the_second_gets_the_conflict_page(
+    owner_client: Client, second: Client, escalated: Incident
+) -> None:
+    meeting_url = url(escalated, "meeting/")
+    first_version = _page_version(owner_client, meeting_url)
+    second_version = _page_version(second, meeting_url)
+    assert owner_client.post(meeting_url, {**MEETING, "version": first_version}).status_code == 302
+    conflict = second.post(
+        meeting_url,
+        {**MEETING, "attendees": "CEO, COO", "cadence_minutes": "30", "version": second_version},
+    )
+    assert conflict.status_code == 409
+    page = conflict.content.decode()
+    assert "CEO, CFO" in page and "CEO, COO" in page
+    assert "every 2 hours" in page and "every 30 minutes" in page
+    assert list(Meeting.objects.values_list("attendees", flat=True)) == ["CEO, CFO"]
+    escalated.refresh_from_db()
+    assert escalated.update_cadence_minutes == 120
+
+
+def test_two_architects_resolving_the_second_gets_the_conflict_page(
+    owner_client: Client, second: Client, escalated: Incident
+) -> None:
+    resolve_url = url(escalated, "resolve/")
+    first_version = _page_version(owner_client, resolve_url)
+    second_version = _page_version(second, resolve_url)
+    assert resolve(owner_client, escalated, version=first_version).status_code == 302
+    estimates = escalated.estimates.count()
+    conflict = resolve(
+        second, escalated, version=second_version, closing_update="Mine: all clear at 10:05."
+    )
+    assert conflict.status_code == 409
+    page = conflict.content.decode()
+    assert "Checkout fully restored." in page
+    assert "Mine: all clear at 10:05." in page
+    assert escalated.estimates.count() == estimates
+    texts = list(escalated.updates.values_list("what_changed", flat=True))
+    assert texts == ["Checkout fully restored."]
+
+
+def test_two_architects_reopening_the_second_gets_the_conflict_page(
+    owner_client: Client, second: Client, escalated: Incident
+) -> None:
+    resolve(owner_client, escalated)
+    brief = url(escalated)
+    first_version = _page_version(owner_client, brief)
+    second_version = _page_version(second, brief)
+    reopen_url = url(escalated, "reopen")
+    first = owner_client.post(reopen_url, {"version": first_version, "reason": "Errors are back."})
+    assert first.status_code == 302
+    conflict = second.post(reopen_url, {"version": second_version, "reason": "Payments fail."})
+    assert conflict.status_code == 409
+    page = conflict.content.decode()
+    assert "Reopened: Errors are back." in page
+    assert "Reopened: Payments fail." in page
+    reopened = escalated.updates.filter(what_changed__startswith="Reopened")
+    assert list(reopened.values_list("what_changed", flat=True)) == ["Reopened: Errors are back."]
+
+
+def test_two_architects_adding_and_completing_action_items_lose_nothing(
+    owner_client: Client, second: Client, escalated: Incident, owner: User
+) -> None:
+    """Action items are only added and ticked off, never edited: no version is needed, and
+    neither editor's work replaces the other's."""
+    actions_url = url(escalated, "actions/")
+    for client, text in [(owner_client, "Add disk alerts"), (second, "Review the runbook")]:
+        data = {"description": text, "kind": "preventive", "owner": owner.pk}
+        assert client.post(actions_url, data).status_code == 302
+    items = list(escalated.action_items.order_by("description"))
+    assert [item.description for item in items] == ["Add disk alerts", "Review the runbook"]
+    done_url = url(escalated, f"actions/{items[0].public_id}/done")
+    assert owner_client.post(done_url).status_code == 302
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert second.post(done_url).status_code == 302
+    items[0].refresh_from_db()
+    assert items[0].done_at == NOW  # the first completion stands
+
+
+def test_an_rca_save_on_a_stale_version_raises_and_writes_nothing(
+    escalated: Incident, owner: User, collaborator: User
+) -> None:
+    rca_save(incident=escalated, author=owner, fields={"root_cause": "Theirs."}, expected_version=0)
+    with pytest.raises(RcaVersionConflict) as conflict:
+        rca_save(
+            incident=escalated,
+            author=collaborator,
+            fields={"root_cause": "Mine."},
+            expected_version=0,
+        )
+    assert conflict.value.current is not None
+    assert conflict.value.current.root_cause == "Theirs."
+    escalated.refresh_from_db()
+    assert (escalated.rca.root_cause, escalated.rca.version) == ("Theirs.", 1)

@@ -30,11 +30,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from briefs import wizard
-from briefs.models import ImpactEstimate, Incident, IncidentUpdate
+from briefs.models import ImpactEstimate, Incident, IncidentUpdate, RootCauseAnalysis
 from briefs.services import (
     EstimateInput,
+    RcaVersionConflict,
     VersionConflict,
     incident_save_versioned,
+    rca_save,
     timeline_unlocked,
     update_post,
 )
@@ -808,6 +810,38 @@ def test_two_editors_saving_the_same_version_at_once_exactly_one_wins(
     incident.refresh_from_db()
     assert incident.version == loaded + 1
     assert incident.root_cause == winners[0].root_cause == conflicts[0].current.root_cause
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("written_before", [False, True])
+def test_two_editors_saving_the_rca_at_once_exactly_one_wins(
+    owner: User, real_concurrency: None, written_before: bool
+) -> None:
+    """The first save has no RCA row to lock: the incident's row lock serialises it too."""
+    incident = make_incident(owner=owner)
+    if written_before:
+        rca_save(incident=incident, author=owner, fields={"root_cause": "A draft."})
+    loaded = 1 if written_before else 0
+    save = RootCauseAnalysis.save
+
+    def slow_save(self: RootCauseAnalysis, *args: Any, **kwargs: Any) -> None:
+        time.sleep(0.2)
+        save(self, *args, **kwargs)
+
+    def write(cause: str) -> Any:
+        return rca_save(
+            incident=incident, author=owner, fields={"root_cause": cause}, expected_version=loaded
+        )
+
+    with mock.patch.object(RootCauseAnalysis, "save", slow_save):
+        results = run_at_once(lambda: write("Theirs."), lambda: write("Mine."))
+
+    conflicts = [r for r in results if isinstance(r, RcaVersionConflict)]
+    winners = [r for r in results if isinstance(r, RootCauseAnalysis)]
+    assert len(conflicts) == 1 and len(winners) == 1, results
+    rca = RootCauseAnalysis.objects.get(incident=incident)
+    assert rca.version == loaded + 1
+    assert rca.root_cause == winners[0].root_cause
 
 
 @pytest.mark.django_db(transaction=True)

@@ -553,3 +553,92 @@ def test_a_client_past_the_guess_limit_is_not_counted_further(
         assert statuses == [404, 404, 429, 429, 429, 429]
         # Counted up to one past the limit, then only read: a flood costs no writes.
         assert ShareLinkGuesses.objects.get().misses == 3
+
+
+def test_a_valid_link_on_a_page_it_lacks_is_not_counted_as_a_guess(
+    client: Client, incident: Incident, owner: User, settings: Any
+) -> None:
+    """The RCA of an unresolved incident answers 404, but the token matched: an executive who
+    tries it more often than the limit must still reach the brief."""
+    settings.SHARE_LINK_GUESS_LIMIT = 3
+    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
+    with time_machine.travel(timezone.now().replace(second=1), tick=False):
+        for suffix in ["/rca", "/rca/pdf"] * 3:
+            assert client.get(f"/b/{token}{suffix}").status_code == 404
+        assert not ShareLinkGuesses.objects.exists()
+        assert client.get(f"/b/{token}").status_code == 200
+        # A wrong token on the same path still counts.
+        client.get(f"/b/{secrets.token_urlsafe(32)}/rca")
+        assert ShareLinkGuesses.objects.get().misses == 1
+
+
+def _guess_from(client: Client, address: str) -> int:
+    return client.get(f"/b/{secrets.token_urlsafe(32)}", REMOTE_ADDR=address).status_code
+
+
+def test_ipv6_guessers_are_counted_by_their_64_not_their_address(
+    client: Client, incident: Incident, settings: Any
+) -> None:
+    settings.SHARE_LINK_GUESS_LIMIT = 3
+    with time_machine.travel(timezone.now().replace(second=1), tick=False):
+        # Rotating through one /64: every address is the same client.
+        statuses = [_guess_from(client, f"2001:db8:1:2::{n:x}") for n in range(1, 6)]
+        assert statuses == [404, 404, 404, 429, 429]
+        assert _guess_from(client, "2001:db8:1:2:ffff:ffff:ffff:ffff") == 429
+        # The next /64 is another client, and so is each IPv4 address.
+        assert _guess_from(client, "2001:db8:1:3::1") == 404
+        assert _guess_from(client, "192.0.2.1") == 404
+        assert _guess_from(client, "192.0.2.2") == 404
+    clients = dict(ShareLinkGuesses.objects.values_list("client", "misses"))
+    assert clients == {"2001:db8:1:2::": 4, "2001:db8:1:3::": 1, "192.0.2.1": 1, "192.0.2.2": 1}
+
+
+def test_the_ipv6_prefix_is_a_setting(client: Client, incident: Incident, settings: Any) -> None:
+    settings.RATE_LIMIT_IPV6_PREFIX = 128
+    with time_machine.travel(timezone.now().replace(second=1), tick=False):
+        _guess_from(client, "2001:db8::1")
+        _guess_from(client, "2001:db8::2")
+        # An IPv4 client reaching an IPv6 socket is keyed by its IPv4 address.
+        _guess_from(client, "::ffff:192.0.2.7")
+    clients = set(ShareLinkGuesses.objects.values_list("client", flat=True))
+    assert clients == {"2001:db8::1", "2001:db8::2", "192.0.2.7"}
+
+
+def test_the_login_throttle_keys_ipv6_by_its_64(client: Client, owner: User) -> None:
+    for n in range(5):
+        _login(client, "wrong-password-123", address=f"2001:db8:5:6::{n + 1:x}")
+    # A sixth address of the same /64, with the right password, is still paused.
+    response = _login(client, PASSWORD, address="2001:db8:5:6::99")
+    assert response.status_code == 429
+    # Another /64 is not.
+    assert _login(client, PASSWORD, address="2001:db8:5:7::1").status_code == 302
+
+
+# --- Deployment -------------------------------------------------------------------------------
+
+
+def _compose_services() -> dict[str, set[str]]:
+    """Each service of docker-compose.yml and its keys (no YAML library: the file's own shape)."""
+    services: dict[str, set[str]] = {}
+    current = None
+    in_services = False
+    for line in (ROOT / "docker-compose.yml").read_text().splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line.startswith(" "):
+            in_services = line.rstrip() == "services:"
+        elif in_services and re.match(r"^  \w[\w-]*:\s*$", line):
+            current = line.strip().rstrip(":")
+            services[current] = set()
+        elif in_services and current and (found := re.match(r"^    (\w[\w-]*):", line)):
+            services[current].add(found.group(1))
+    return services
+
+
+def test_only_the_buffering_proxy_is_published_never_gunicorn() -> None:
+    services = _compose_services()
+    assert {"web", "proxy", "db"} <= set(services)
+    assert [name for name, keys in services.items() if "ports" in keys] == ["proxy"]
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "proxy_request_buffering on;" in nginx
+    assert re.search(r"client_header_timeout \d+s;", nginx)

@@ -118,3 +118,18 @@ def test_postgresql_prepares_repeated_queries_unless_told_not_to(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", expected]
+
+
+@pytest.mark.parametrize(("raw", "message"), [("0", "at least 1"), ("129", "at most 128")])
+def test_the_ipv6_rate_limit_prefix_is_a_prefix_length(raw: str, message: str) -> None:
+    env = {**os.environ, "DEBUG": "1", "RATE_LIMIT_IPV6_PREFIX": raw}
+    result = subprocess.run(
+        [sys.executable, "-c", "import escalation.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert f"RATE_LIMIT_IPV6_PREFIX must be {message}" in result.stderr

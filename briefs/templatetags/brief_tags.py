@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django import template
 
+from briefs.markdown import markdown_escape
 from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap
 from briefs.wizard import cadence_words
@@ -59,3 +60,9 @@ def action_status(item: ActionItem, today: date) -> str:
 def item(mapping: dict[Any, str], key: Any) -> str:
     """`mapping[key]`, or nothing: a text the page data computed per row."""
     return mapping.get(key, "")
+
+
+@register.filter
+def md(value: object) -> str:
+    """Typed text for brief.md: inert in any Markdown renderer (briefs.markdown)."""
+    return "" if value is None else markdown_escape(value)

@@ -307,10 +307,8 @@ def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> H
 
 def markdown_response(request: HttpRequest, incident: Incident, *, architect: bool) -> HttpResponse:
     context = brief_context(incident, zone=zone_from_request(request), architect=architect)
-    html_escaped = render_to_string("briefs/brief.md", context, request=request)
-    # Escaped like HTML, so pasted into a Markdown renderer no tag comes alive; quotes and
-    # apostrophes cannot open a tag, so they are given back for readability.
-    text = html_escaped.replace("&#x27;", "'").replace("&quot;", '"')
+    # Typed text is escaped for Markdown in the template (|md), not for HTML.
+    text = render_to_string("briefs/brief.md", context, request=request)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = "inline"
     return response

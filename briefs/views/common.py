@@ -1,13 +1,15 @@
-"""What every architect view shares: the htmx request type and the access rule."""
+"""What every architect view shares: the htmx request type, the access rule, the conflict page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
 from briefs.brief import brief_queryset
@@ -39,3 +41,40 @@ def incident_people(incident: Incident) -> QuerySet[User]:
     """Who can own an action item in the app: the incident's owner and collaborators."""
     ids = [incident.owner_id, *(user.pk for user in incident.collaborators.all())]
     return User.objects.filter(pk__in=ids).order_by("username")
+
+
+def conflict_page(
+    request: HttpRequest,
+    *,
+    incident: Incident,
+    subject: str,
+    rows: Iterable[tuple[Any, Any, Any]],
+    current_version: int,
+    form_url: str,
+    back_url: str,
+) -> HttpResponse:
+    """409: someone else saved first. Their saved version beside this editor's, unsaved; the
+    editor's entries go back in hidden fields with the current version, so saving over theirs
+    is a second, deliberate decision (templates/briefs/conflict.html, as the wizard's).
+
+    `rows` are (label, theirs, yours).
+    """
+    resubmit = [
+        (key, item)
+        for key, values in request.POST.lists()
+        if key not in {"version", "csrfmiddlewaretoken"}
+        for item in values
+    ]
+    context = {
+        "incident": incident,
+        "step": {"name": subject},
+        "rows": [
+            {"label": label, "theirs": theirs, "yours": yours, "differs": theirs != yours}
+            for label, theirs, yours in rows
+        ],
+        "resubmit": resubmit,
+        "current_version": current_version,
+        "step_url": form_url,
+        "back_url": back_url,
+    }
+    return render(request, "briefs/conflict.html", context, status=409)

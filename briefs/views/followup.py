@@ -28,9 +28,16 @@ from briefs.forms import (
 from briefs.history import incident_history_entries
 from briefs.middleware import zone_from_request
 from briefs.models import ActionItem, Incident, Status
-from briefs.services import ActionInput, DecisionInput, EstimateInput, VersionConflict
+from briefs.services import (
+    ActionInput,
+    DecisionInput,
+    EstimateInput,
+    RcaVersionConflict,
+    VersionConflict,
+)
 from briefs.views.brief import pdf_download
-from briefs.views.common import current_user, incident_for_editor, incident_people
+from briefs.views.common import conflict_page, current_user, incident_for_editor, incident_people
+from briefs.wizard import cadence_words
 
 
 def _brief_url(incident: Incident, anchor: str = "") -> str:
@@ -47,12 +54,9 @@ def _action_input(data: dict[str, Any]) -> ActionInput:
     )
 
 
-def _conflict_message(request: HttpRequest) -> None:
-    messages.error(
-        request,
-        "Someone else changed this incident while you were editing. Nothing was saved; "
-        "your entries are still in the form below. Check the brief, then save again.",
-    )
+def _latest_entry(incident: Incident) -> str | None:
+    latest = incident.updates.order_by("-sequence").first()
+    return latest.what_changed if latest else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,9 +98,8 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
                         _action_input(a) for a in actions.cleaned_data if a.get("description")
                     ],
                 )
-            except VersionConflict:
-                _conflict_message(request)
-                status = 409
+            except VersionConflict as conflict:
+                return _meeting_conflict(request, incident, form, conflict.current)
             else:
                 messages.success(request, "The meeting is recorded.")
                 return redirect(_brief_url(incident, "#commitments"))
@@ -107,6 +110,36 @@ def meeting_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "briefs/meeting_form.html",
         {"incident": incident, "form": form, "decisions": decisions, "actions": actions},
         status=status,
+    )
+
+
+def _meeting_conflict(
+    request: HttpRequest, incident: Incident, form: MeetingForm, current: Incident
+) -> HttpResponse:
+    """Their side: the meeting recorded last and the cadence in force."""
+    theirs = current.meetings.order_by("-held_at", "-pk").first()
+    yours = form.cleaned_data
+    rows = [
+        (form.fields[name].label, getattr(theirs, name, None), yours.get(name))
+        for name in ["held_at", "attendees", "resources_granted", "rca_due_on"]
+    ]
+    cadence = yours.get("cadence_minutes")
+    rows.append(
+        (
+            form.fields["cadence_minutes"].label,
+            cadence_words(current.update_cadence_minutes),
+            cadence_words(cadence) if cadence else "No change",
+        )
+    )
+    url = reverse("briefs:meeting_create", args=[incident.public_id])
+    return conflict_page(
+        request,
+        incident=current,
+        subject="the meeting record",
+        rows=rows,
+        current_version=current.version,
+        form_url=url,
+        back_url=url,
     )
 
 
@@ -163,9 +196,8 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     ),
                     closing_update=values["closing_update"],
                 )
-            except VersionConflict:
-                _conflict_message(request)
-                status = 409
+            except VersionConflict as conflict:
+                return _resolve_conflict(request, incident, form, conflict.current)
             else:
                 messages.success(
                     request, "The incident is resolved; the executive link shows the follow-up."
@@ -178,26 +210,72 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+def _resolve_conflict(
+    request: HttpRequest, incident: Incident, form: ResolveForm, current: Incident
+) -> HttpResponse:
+    """Their side: the incident's state, its current estimate and its latest timeline entry."""
+    estimate = current.current_estimate()
+    yours = form.cleaned_data
+    rows: list[tuple[Any, Any, Any]] = [
+        ("Status", current.get_status_display(), Status.RESOLVED.label),
+        (form.fields["resolved_at"].label, current.resolved_at, yours["resolved_at"]),
+    ]
+    rows += [
+        (form.fields[name].label, getattr(estimate, name, None), yours[name])
+        for name in ["revenue_per_hour", "customers_affected", "confidence", "basis"]
+    ]
+    rows.append(("Latest timeline entry", _latest_entry(current), yours["closing_update"]))
+    url = reverse("briefs:incident_resolve", args=[incident.public_id])
+    return conflict_page(
+        request,
+        incident=current,
+        subject="the resolution",
+        rows=rows,
+        current_version=current.version,
+        form_url=url,
+        back_url=url,
+    )
+
+
 @require_POST
 def incident_reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id)
     form = ReopenForm(request.POST)
-    if incident.resolved_at is None:
-        messages.error(request, "The incident is not resolved.")
-    elif not form.is_valid():
+    if not form.is_valid():
         messages.error(request, "Give a reason for reopening, and reload the page if it is old.")
-    else:
-        try:
-            services.incident_reopen(
-                incident=incident,
-                author=current_user(request),
-                expected_version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except VersionConflict:
-            _conflict_message(request)
-        else:
-            messages.success(request, "The incident is reopened.")
+        return redirect(_brief_url(incident))
+    try:
+        # A stale page first: someone else may have reopened it already, with their reason.
+        if form.cleaned_data["version"] != incident.version:
+            raise VersionConflict(incident)
+        if incident.resolved_at is None:
+            messages.error(request, "The incident is not resolved.")
+            return redirect(_brief_url(incident))
+        services.incident_reopen(
+            incident=incident,
+            author=current_user(request),
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
+    except VersionConflict as conflict:
+        current = conflict.current
+        return conflict_page(
+            request,
+            incident=current,
+            subject="the incident",
+            rows=[
+                ("Status", current.get_status_display(), Status.MITIGATING.label),
+                (
+                    "Latest timeline entry",
+                    _latest_entry(current),
+                    f"Reopened: {form.cleaned_data['reason']}",
+                ),
+            ],
+            current_version=current.version,
+            form_url=reverse("briefs:incident_reopen", args=[incident.public_id]),
+            back_url=_brief_url(incident),
+        )
+    messages.success(request, "The incident is reopened.")
     return redirect(_brief_url(incident))
 
 
@@ -212,15 +290,37 @@ def rca_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     _resolved_or_404(incident)
     existing = getattr(incident, "rca", None)
     # A first draft starts from the root cause as it was understood during the incident.
-    initial = {} if existing else {"root_cause": incident.root_cause}
+    initial: dict[str, Any] = {"version": existing.version if existing else 0}
+    if not existing:
+        initial["root_cause"] = incident.root_cause
     data = request.POST if request.method == "POST" else None
     form = RcaForm(data, instance=existing, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            services.rca_save(
-                incident=incident, author=current_user(request), fields=form.cleaned_data
-            )
+            fields = {name: form.cleaned_data[name] for name in form._meta.fields or []}
+            try:
+                services.rca_save(
+                    incident=incident,
+                    author=current_user(request),
+                    fields=fields,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except RcaVersionConflict as conflict:
+                theirs = conflict.current
+                url = reverse("briefs:rca_edit", args=[incident.public_id])
+                return conflict_page(
+                    request,
+                    incident=incident,
+                    subject="the root-cause analysis",
+                    rows=[
+                        (form.fields[name].label, getattr(theirs, name, None), value)
+                        for name, value in fields.items()
+                    ],
+                    current_version=theirs.version if theirs else 0,
+                    form_url=url,
+                    back_url=url,
+                )
             messages.success(request, "The root-cause analysis is saved.")
             return redirect("briefs:rca_edit", incident.public_id)
         status = 400

@@ -22,7 +22,13 @@ from django.views.decorators.http import (
 
 from briefs import services
 from briefs.brief import LiveRegion, brief_queryset, cached_html, rca_context, stamp_of
-from briefs.guesses import GUESSES_SQL, check_guesses, guesses_params, share_link_rate_limited
+from briefs.guesses import (
+    GUESSES_SQL,
+    NotAGuess,
+    check_guesses,
+    guesses_params,
+    share_link_rate_limited,
+)
 from briefs.middleware import zone_from_request
 from briefs.models import (
     Incident,
@@ -151,7 +157,7 @@ def _link_rca(request: HttpRequest, token: str) -> Incident:
     link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
     if incident.resolved_at is None or getattr(incident, "rca", None) is None:
-        raise Http404("No such brief")
+        raise NotAGuess("No such brief")
     return incident
 
 

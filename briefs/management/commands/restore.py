@@ -6,7 +6,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from briefs.backups import BackupError, backup_check, database_restore, describe_database
+from briefs.backups import (
+    BackupError,
+    active_link_ids,
+    backup_check,
+    database_restore,
+    describe_database,
+    links_active_again,
+)
+from briefs.models import ShareLink
 
 
 class Command(BaseCommand):
@@ -34,10 +42,30 @@ class Command(BaseCommand):
             backup_check(path=path, using=using)
             if options["interactive"]:
                 self._confirm(f"This replaces everything in the {target} with {path}.")
+            before = active_link_ids(using=using)
             database_restore(path=path, using=using)
         except BackupError as error:
             raise CommandError(f"Nothing restored: {error}") from error
         self.stdout.write(f"Restored the {target} from {path}.")
+        self._report_links(links_active_again(before=before, using=using))
+
+    def _report_links(self, links: list[ShareLink]) -> None:
+        """The backup may predate revocations: name every link that works again."""
+        if not links:
+            return
+        self.stdout.write(
+            f"{len(links)} executive link(s) open a brief again that did not before this "
+            "restore (revoked since the backup, or the database was empty):"
+        )
+        for link in links:
+            self.stdout.write(
+                f"  incident {link.incident.public_id} “{link.incident.title}”: "
+                f"link “{link.label}”, expires {link.expires_at:%Y-%m-%d %H:%M %Z}"
+            )
+        self.stdout.write(
+            "Revoke them again with `manage.py revoke_links --incident <incident id>` "
+            "or `manage.py revoke_links --all`."
+        )
 
     def _confirm(self, warning: str) -> None:
         try:
