@@ -244,6 +244,81 @@ def test_what_happened_rejects_bad_input(
 
 
 @pytest.mark.parametrize(
+    ("field", "late", "message"),
+    [
+        ("started_at", "2026-11-26T12:05", "The start cannot be in the future"),
+        ("detected_at", "2026-11-26T12:05", "Detection cannot be in the future"),
+        ("started_at", "2027-11-26T08:00", "The start cannot be in the future"),
+    ],
+)
+def test_a_start_or_detection_in_the_future_is_refused_and_nothing_typed_is_lost(
+    owner_client: Client, draft: Incident, field: str, late: str, message: str
+) -> None:
+    data = {**FULL_ANSWERS["what-happened"], field: late}
+    if field == "started_at":
+        data["detected_at"] = late
+    response = post_step(owner_client, draft, "what-happened", data)
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert f"{message}: it is now Thu 26 Nov 2026, 12:00 UTC." in content
+    for name in ["title", "system", "description", "started_at", "detected_at"]:
+        assert data[name] in content, name
+    draft.refresh_from_db()
+    assert draft.started_at is None and draft.system == ""
+
+
+def test_a_minute_of_clock_skew_is_allowed(owner_client: Client, draft: Incident) -> None:
+    skewed = {"started_at": "2026-11-26T12:01", "detected_at": "2026-11-26T12:01"}
+    response = post_step(
+        owner_client, draft, "what-happened", {**FULL_ANSWERS["what-happened"], **skewed}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.started_at == datetime(2026, 11, 26, 12, 1, tzinfo=UTC)
+
+
+def test_the_confirmation_for_an_old_start_is_not_shown_for_a_recent_one(
+    owner_client: Client, draft: Incident
+) -> None:
+    content = owner_client.get(step_url(draft, "what-happened")).content.decode()
+    assert 'type="hidden" name="confirm_old_start"' in content
+    assert "really started more than 30 days ago" not in content
+    month_ago = {"started_at": "2026-10-28T08:00", "detected_at": "2026-10-28T08:10"}
+    response = post_step(
+        owner_client, draft, "what-happened", {**FULL_ANSWERS["what-happened"], **month_ago}
+    )
+    assert response.status_code == 302
+
+
+def test_a_start_more_than_30_days_ago_asks_for_confirmation_first(
+    owner_client: Client, draft: Incident
+) -> None:
+    # GitLab's database deletion, typed with the year it happened: a cost over 3,590 days.
+    old = {
+        **FULL_ANSWERS["what-happened"],
+        "started_at": "2017-01-31T23:00",
+        "detected_at": "2017-01-31T23:30",
+    }
+    response = post_step(owner_client, draft, "what-happened", old)
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "That is 3,585 days ago (31 January 2017). If the date is right, tick" in content
+    assert 'type="checkbox" name="confirm_old_start"' in content
+    assert "Yes, the incident really started more than 30 days ago" in content
+    assert 'value="2017-01-31T23:00"' in content
+    draft.refresh_from_db()
+    assert draft.started_at is None
+
+    confirmed = post_step(owner_client, draft, "what-happened", {**old, "confirm_old_start": "on"})
+    assert confirmed.status_code == 302
+    draft.refresh_from_db()
+    assert draft.started_at == datetime(2017, 1, 31, 23, 0, tzinfo=UTC)
+    # Saving the step again (another field edited) does not ask again for the same start.
+    again = post_step(owner_client, draft, "what-happened", {**old, "title": "Database deleted"})
+    assert again.status_code == 302
+
+
+@pytest.mark.parametrize(
     ("local", "zone"),
     [("2026-03-29T02:30", "Europe/Berlin"), ("2026-10-25T02:30", "Europe/Berlin")],
     ids=["spring-forward gap", "fall-back ambiguity"],
