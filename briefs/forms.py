@@ -358,15 +358,19 @@ class ResourcesForm(StepForm):
             "accountability",
             "remediation_overseer",
             "update_cadence_minutes",
+            "ceo_name",
         ]
         widgets = {"resources_needed": forms.Textarea, "accountability": forms.Textarea}
         labels = {
             "resources_needed": "Resources needed",
             "remediation_overseer": "Who personally oversees the fix",
+            "ceo_name": "The CEO's name (optional)",
         }
         help_texts = {
             "resources_needed": "What must be re-prioritised, or say that current resources "
             "suffice.",
+            "remediation_overseer": "Write “I” if it is you.",
+            "ceo_name": "As you will address them, e.g. Sarah. Only your meeting script uses it.",
         }
 
     def __init__(self, *args: Any, can_add_collaborators: bool = True, **kwargs: Any) -> None:
