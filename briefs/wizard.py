@@ -31,7 +31,7 @@ STEPS = [
         "stake: money, customers, data, the law or the press, or a decision only the CEO can "
         "make. If it is not CEO-level, your VP still needs to know.",
         "About $48,000 of orders per hour cannot be placed; 12,500 customers are affected; "
-        "two enterprise contracts' uptime promises are breached.",
+        "two enterprise contracts' availability promises are broken.",
     ),
     Step(
         "what-happened",
@@ -56,7 +56,7 @@ STEPS = [
         "Why did it happen, and what are we doing?",
         "Say what you know and what you do not know yet. 'As we understand it now' is honest; "
         "blame is never useful. Describe the fix as an outcome, not as commands.",
-        "A configuration change released yesterday made card payments time out. We returned "
+        "A configuration change released yesterday made card payments fail. We returned "
         "to the previous settings and moved payments to our backup provider.",
     ),
     Step(

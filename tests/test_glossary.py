@@ -37,7 +37,7 @@ def test_empty_text_has_no_jargon() -> None:
         "The podcast and the tripod were fine.",
         "It cost circa two million.",
         "Dispatch and cachet are ordinary words.",
-        "The latent issue came from a repository.",
+        "The latent issue came from a supplier.",
         "Neither p999 nor xp99 is in the glossary.",
     ],
 )
