@@ -1152,6 +1152,32 @@ GLOSSARY: Final[tuple[Term, ...]] = (
         "the program's workers",
     ),
     Term(
+        "network partition",
+        "A break in the network that splits our servers into groups that cannot reach each other.",
+        "a network split",
+        ("partitioned network",),
+    ),
+    Term(
+        "quorum",
+        "The minimum number of servers that must agree before a group of them can act.",
+        "the majority the servers need to agree",
+    ),
+    Term(
+        "Memcached",
+        "A fast temporary store that keeps copies of data in memory.",
+        "our fast temporary store",
+    ),
+    Term(
+        "boot loop",
+        "A computer that crashes while starting up, restarts, and crashes again, over and over.",
+        "computers stuck restarting",
+    ),
+    Term(
+        "named pipe",
+        "A channel through which two programs on the same computer pass data to each other.",
+        "a channel between programs",
+    ),
+    Term(
         "name server",
         "A server that answers the internet's lookups of our web addresses.",
         "the address lookup servers",
@@ -1293,11 +1319,12 @@ PLAIN_CAPITALS: Final[frozenset[str]] = _words(
     ROI P&L EBITDA CAGR ARR MRR GMV B2B B2C IPO M&A R&D NDA LOI MOU SOW RFP RFQ PO SKU CRM ERP
     SME SMB FAQ ASAP FYI TBD TBC ETA EOD COB AOB NB PS RSVP ID PIN OK AM PM AI TV PC UK US USA EU
     UN UAE EMEA APAC LATAM NA NYC LA SF DC UTC GMT BST CET CEST EET EST EDT CST CDT MST MDT PST PDT
-    IST JST AEST AEDT USD EUR GBP JPY CHF CAD AUD SEK INR BRL CNY HKD SGD NZD NOK DKK KB MB GB TB
-    PB GDPR CCPA HIPAA SOX SEC FTC FCA ICO FBI NHS BBC CNN NASA IBM AWS SAP HP LLC LLP INC LTD PLC
-    AG SA GMBH CO CORP PDF CSV NGO MBA PHD CV II III IV VI VII VIII IX XI XII COVID
-    A I NO NOT ALL ANY AND OR THE IS ARE WAS WILL CAN MUST NEVER ONLY NOW NEW DO DONT STOP
-    URGENT IMPORTANT NOTE WARNING UPDATE FINAL YES ON OFF UP DOWN OUT FOR OF TO IN AT BY WE"""
+    ET PT CT MT IST JST AEST AEDT USD EUR GBP JPY CHF CAD AUD SEK INR BRL CNY HKD SGD NZD NOK DKK
+    KB MB GB TB PB GDPR CCPA HIPAA SOX SEC FTC FCA ICO FBI NHS BBC CNN NASA IBM AWS SAP HP
+    LLC LLP INC LTD PLC AG SA GMBH CO CORP PDF CSV NGO MBA PHD CV II III IV VI VII VIII IX
+    XI XII COVID A I NO NOT ALL ANY AND OR THE IS ARE WAS WILL CAN MUST NEVER ONLY NOW NEW
+    DO DONT STOP URGENT IMPORTANT NOTE WARNING UPDATE FINAL YES ON OFF UP DOWN OUT FOR OF
+    TO IN AT BY WE"""
 )
 _PLAIN_CODES = re.compile(
     r"(?:Q[1-4]|H[12]|FY\d{2,4}|[345]G|[348]K|3D|24x7|B2[BC]|B2B2C|COVID-19|Y2K|\d{1,2}-\w{3}-\d{2,4})",
@@ -1372,6 +1399,12 @@ SHAPES: Final[tuple[Shape, ...]] = (
         "say what it did, such as “deleted the files”",
     ),
     _shape(
+        "command-line flag",
+        r"(?<![\w-])--[A-Za-z][\w-]*(?:=\S+)?|(?<=\s)-[A-Za-z]{1,3}(?=[\s,;.)]|$)",
+        "An option typed after a command, which changes what the command does.",
+        "say what the command did, such as “without asking for confirmation”",
+    ),
+    _shape(
         "file path",
         r"(?<![\w.:/])(?:~|\.{1,2})?(?:/[\w@%+-]+(?:\.[\w@%+-]+)*){2,}/?"
         r"|\b[A-Z]:\\[\w\\. -]+",
@@ -1417,7 +1450,8 @@ SHAPES: Final[tuple[Shape, ...]] = (
     _shape(
         "version number",
         # Only the number after a product's name is flagged: "PostgreSQL 9.6", not "up 9.6%".
-        rf"\b(?:[A-Za-z]*[a-z][A-Z][A-Za-z]*|{_PRODUCTS})\s+(?P<flagged>v?\d+\.\d+(?:\.\d+)*)\b"
+        rf"\b(?:[A-Za-z]*[a-z][A-Z][A-Za-z]*|{_PRODUCTS}|[Vv]ersions?|[Rr]elease|[Bb]uild)\s+"
+        r"(?P<flagged>v?\d+\.\d+(?:\.\d+)*)\b"
         r"(?![.,]?\d|\s*(?:%|percent|million|billion|thousand))",
         "A software version number.",
         "“an older version”, or “the version from March”",

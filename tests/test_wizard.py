@@ -556,6 +556,25 @@ def test_review_flags_jargon_as_advice(owner_client: Client, draft: Incident) ->
     )
 
 
+def test_review_names_what_kind_of_jargon_each_flag_is(
+    owner_client: Client, draft: Incident
+) -> None:
+    complete_all(owner_client, draft)
+    Incident.objects.filter(pk=draft.pk).update(
+        root_cause="An engineer ran rm -rf /var/opt/gitlab/postgresql/data on db1, not db2.",
+        mitigation="Restore the EBS snapshot; clients see 502s in us-east-1.",
+    )
+    content = owner_client.get(step_url(draft, "review")).content.decode()
+    assert (
+        "<strong>rm -rf /var/opt/gitlab/postgresql/data</strong> in Root cause (command): "
+        "A command typed by an engineer on a server. Try “say what it did" in content
+    )
+    assert "<strong>db1</strong> in Root cause (code name with digits):" in content
+    assert "<strong>EBS</strong> in Mitigation (technical term):" in content
+    assert "<strong>502s</strong> in Mitigation (HTTP status code):" in content
+    assert "<strong>us-east-1</strong> in Mitigation (code name with digits):" in content
+
+
 def test_a_second_editor_gets_the_conflict_page_and_nothing_is_lost(
     client: Client, owner: User, collaborator: User, draft: Incident
 ) -> None:
