@@ -187,6 +187,9 @@ class WhatHappenedForm(StepForm):
         self.now = now
         for name in ["system", "description", "started_at", "detected_at"]:
             self.fields[name].required = True
+        if self["confirm_old_start"].value() not in (None, False, "", "False", "false"):
+            # Once ticked, the box stays in sight (and live validation does not hide it).
+            self.fields["confirm_old_start"].widget = forms.CheckboxInput()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

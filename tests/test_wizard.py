@@ -318,6 +318,27 @@ def test_a_start_more_than_30_days_ago_asks_for_confirmation_first(
     assert again.status_code == 302
 
 
+def test_the_ticked_confirmation_stays_in_sight_when_checked_live(
+    owner_client: Client, draft: Incident
+) -> None:
+    old = {
+        **FULL_ANSWERS["what-happened"],
+        "started_at": "2017-01-31T23:00",
+        "detected_at": "2017-01-31T23:30",
+        "confirm_old_start": "on",
+        "version": "1",
+    }
+    response = owner_client.post(
+        f"{step_url(draft, 'what-happened')}?validate=confirm_old_start",
+        old,
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'type="checkbox" name="confirm_old_start" id="id_confirm_old_start" checked' in (
+        response.content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("local", "zone"),
     [("2026-03-29T02:30", "Europe/Berlin"), ("2026-10-25T02:30", "Europe/Berlin")],
