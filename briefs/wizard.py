@@ -371,6 +371,17 @@ def _decision_sentences(decisions: list[CeoDecision], names: set[str]) -> str:
     return " ".join(turns)
 
 
+# "Medium: the same command could run again" reads "The risk … is medium: …", not ": medium:".
+_RISK_LEVELS = {"low", "medium", "high", "moderate", "minimal", "small", "very", "significant"}
+
+
+def _risk_sentence(risk: str, names: set[str]) -> str:
+    said = sentences.clause(risk, names)
+    if said.split(" ", 1)[0].strip(",:;").casefold() in _RISK_LEVELS:
+        return f"The risk of it happening again is {said}."
+    return sentences.after_colon("The risk of it happening again", risk, names)
+
+
 def _decision_texts(decision: CeoDecision) -> list[str]:
     return [decision.question, decision.options, decision.trade_offs, decision.recommendation]
 
@@ -454,7 +465,7 @@ def meeting_script(incident: Incident) -> list[ScriptPart]:
     monitoring = _or_missing(incident.monitoring_changes, "the monitoring changes", "outlook", gaps)
     you(
         f"We expect full resolution {eta}, pending {sentences.clause(dependencies, names)}.",
-        sentences.after_colon("The risk of it happening again", risk, names),
+        _risk_sentence(risk, names),
         "To prevent a recurrence we are doing a thorough root-cause analysis, and we will put "
         f"this in place: {sentences.clause(prevention, names)}.",
         "We are also changing our monitoring and alerting to catch it earlier: "

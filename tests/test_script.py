@@ -177,7 +177,7 @@ GITLAB = [
         "You",
         "We expect full resolution between Wed 1 Feb, 12:00 UTC and Wed 1 Feb, 18:00 UTC, pending "
         "how fast we can copy 300 GB back from the test servers, whose disks are slow. The risk of "
-        "it happening again: high until every backup is restored and checked automatically. To "
+        "it happening again is high until every backup is restored and checked automatically. To "
         "prevent a recurrence we are doing a thorough root-cause analysis, and we will put this in "
         "place: backups that are tested daily, and a warning in every engineer's window showing "
         "which server they are working on. We are also changing our monitoring and alerting to "
@@ -221,8 +221,8 @@ CLOUDFLARE = [
     (
         "You",
         "We expect full resolution between Tue 2 Jul, 15:00 UTC and Tue 2 Jul, 17:00 UTC, pending "
-        "switching the firewall back on safely, one rule at a time. The risk of it happening again:"
-        " low once new rules reach a few servers first. To prevent a recurrence we are doing a "
+        "switching the firewall back on safely, one rule at a time. The risk of it happening again "
+        "is low once new rules reach a few servers first. To prevent a recurrence we are doing a "
         "thorough root-cause analysis, and we will put this in place: new firewall rules go to a "
         "small share of servers before the rest; a time limit on every rule. We are also changing "
         "our monitoring and alerting to catch it earlier: an alert when a new rule raises the "
@@ -262,7 +262,7 @@ AMAZON_S3 = [
     (
         "You",
         "We expect full resolution between Tue 28 Feb, 21:00 UTC and Tue 28 Feb, 22:00 UTC, pending"
-        " Amazon's index system finishing its safety checks. The risk of it happening again: "
+        " Amazon's index system finishing its safety checks. The risk of it happening again is "
         "medium: the same command could still remove too many servers. To prevent a recurrence we "
         "are doing a thorough root-cause analysis, and we will put this in place: the command "
         "removes servers slowly, and never below the minimum a system needs. We are also changing "
