@@ -11,75 +11,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that keep their capital wherever they stand.
-_ALWAYS_CAPITAL = frozenset(
-    [
-        "I",
-        "I'm",
-        "I'll",
-        "I've",
-        "I'd",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
+_ALWAYS_CAPITAL = _words(
+    """I I'm I'll I've I'd Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April May June July August September October November December"""
 )
 # Company and product names an architect is likely to start an answer with. Any other name is
 # recognised when the incident's texts use it in the middle of a sentence (see `proper_names`).
-KNOWN_NAMES = frozenset(
-    [
-        "Akamai",
-        "Amazon",
-        "Android",
-        "Apple",
-        "Atlassian",
-        "Azure",
-        "Cloudflare",
-        "Datadog",
-        "Docker",
-        "Fastly",
-        "GitHub",
-        "GitLab",
-        "Google",
-        "Heroku",
-        "Kafka",
-        "Kubernetes",
-        "Linux",
-        "Mastercard",
-        "Microsoft",
-        "MySQL",
-        "Okta",
-        "Oracle",
-        "PagerDuty",
-        "PayPal",
-        "PostgreSQL",
-        "Postgres",
-        "Redis",
-        "Salesforce",
-        "Shopify",
-        "Slack",
-        "Stripe",
-        "Twilio",
-        "Visa",
-        "Windows",
-        "Zoom",
-    ]
+KNOWN_NAMES = _words(
+    """Akamai Amazon Android Apple Atlassian Azure Cloudflare Datadog Docker Fastly GitHub
+    GitLab Google Heroku Kafka Kubernetes Linux Mastercard Microsoft MySQL Okta Oracle
+    PagerDuty PayPal PostgreSQL Postgres Redis Salesforce Shopify Slack Stripe Twilio Visa
+    Windows Zoom"""
 )
 
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
@@ -126,37 +74,9 @@ def capitalised_words(text: str) -> list[str]:
 
 
 # A question typed without its question mark still gets one: "Do we restore now" -> "…now?"
-_QUESTION_WORDS = frozenset(
-    [
-        "do",
-        "does",
-        "did",
-        "should",
-        "shall",
-        "can",
-        "could",
-        "will",
-        "would",
-        "is",
-        "are",
-        "was",
-        "were",
-        "may",
-        "might",
-        "must",
-        "have",
-        "has",
-        "how",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "why",
-        "whether",
-    ]
+_QUESTION_WORDS = _words(
+    """do does did should shall can could will would is are was were may might must have has
+    how what when where which who whom whose why whether"""
 )
 
 
@@ -255,20 +175,4 @@ def noun_phrase(text: str, names: Iterable[str] = ()) -> str:
     return f"our {lower_first(text, names)}"
 
 
-_DETERMINERS = frozenset(
-    [
-        "the",
-        "our",
-        "a",
-        "an",
-        "all",
-        "their",
-        "its",
-        "every",
-        "both",
-        "each",
-        "this",
-        "that",
-        "these",
-    ]
-)
+_DETERMINERS = _words("""the our a an all their its every both each this that these""")
