@@ -372,7 +372,6 @@ class ResourcesForm(StepForm):
         help_texts = {
             "resources_needed": "What must be re-prioritised, or say that current resources "
             "suffice.",
-            "remediation_overseer": "Write “I” if it is you.",
             "ceo_name": "As you will address them, e.g. Sarah. Only your meeting script uses it.",
         }
 

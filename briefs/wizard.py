@@ -223,36 +223,47 @@ class Question:
 
 
 def ceo_questions(incident: Incident) -> list[Question]:
-    """The questions the CEO is likely to ask, each with its answer or nothing yet."""
+    """The questions the CEO is likely to ask, each with its answer or nothing yet.
+
+    The answers are set into sentences by the same rules as the meeting script."""
     decisions = list(incident.decisions.all())
+    names = script_names(incident)
     detection = ""
     if incident.started_at and incident.detected_at and incident.monitoring_changes:
-        minutes = int((incident.detected_at - incident.started_at).total_seconds() // 60)
         detection = (
-            f"We detected it {minutes} minutes after it started. "
-            f"To catch it earlier: {incident.monitoring_changes}"
+            f"{_detection_sentence(incident)} "
+            f"{sentences.after_colon('To catch it earlier', incident.monitoring_changes, names)}"
         )
     resolution = ""
     if _eta(incident) and incident.dependencies:
-        resolution = f"Resolved {_eta(incident)}, depending on: {incident.dependencies}"
+        resolution = (
+            f"Resolved {_eta(incident)}, depending on "
+            f"{sentences.clause(incident.dependencies, names)}."
+        )
     recurrence = ""
     if incident.recurrence_risk and incident.preventive_measures:
-        recurrence = f"{incident.recurrence_risk} Prevention: {incident.preventive_measures}"
+        recurrence = (
+            f"{_risk_sentence(incident.recurrence_risk, names)} "
+            f"{sentences.after_colon('Prevention', incident.preventive_measures, names)}"
+        )
     needs = ""
     if incident.resources_needed:
         asks = " ".join(
-            f"Decision: {d.question} We recommend: {d.recommendation}" for d in decisions
+            f"Decision: {sentences.clause(d.question, names)}"
+            f"{'?' if sentences.is_question(d.question) else '.'} "
+            f"{sentences.after_colon('We recommend', d.recommendation, names)}"
+            for d in decisions
         )
-        needs = f"{incident.resources_needed} {asks}".strip()
+        needs = f"{sentences.sentence(incident.resources_needed)} {asks}".strip()
     accountable = ""
     if incident.accountability and incident.remediation_overseer:
-        accountable = (
-            f"{incident.accountability} {incident.remediation_overseer} personally oversees "
-            "the remediation."
+        oversight = _oversight_sentence(
+            incident.remediation_overseer, incident.accountability, names
         )
+        accountable = f"{sentences.sentence(incident.accountability)} {oversight}".strip()
     what = ""
     if incident.description and incident.system:
-        what = f"{incident.system}: {incident.description}"
+        what = f"{sentences.squash(incident.system)}: {sentences.sentence(incident.description)}"
     return [
         Question("What happened?", what, STEPS_BY_SLUG["what-happened"]),
         Question("Why wasn't this caught earlier?", detection, STEPS_BY_SLUG["outlook"]),

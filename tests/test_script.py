@@ -481,3 +481,31 @@ def test_any_answers_read_aloud_without_doubled_punctuation_or_stray_capitals(
     said = " ".join(part.text for part in parts if part.speaker == "You")
     for sentence_start in re.findall(r"[.!?] (\S)", said):
         assert sentence_start.isupper() or sentence_start.isdigit(), script
+
+
+def test_the_review_answers_to_the_ceos_questions_read_as_sentences(
+    owner_client: Client, owner: User
+) -> None:
+    incident = gitlab(owner)
+    incident.accountability = "accountability rests with the whole team"
+    incident.save()
+    with time_machine.travel(datetime(2017, 2, 1, 2, 0, tzinfo=UTC), tick=False):
+        content = owner_client.get(f"/incidents/{incident.public_id}/escalate/review/")
+    whole = content.content.decode()
+    # The questions' section only: the brief's preview below it is another module's.
+    page = whole[whole.index('id="questions-h"') : whole.index('id="plain-h"')]
+    assert (
+        "Accountability rests with the whole team. I am personally overseeing the remediation "
+        "and the preventive measures." in page
+    )
+    assert "I personally oversees" not in page
+    assert (
+        ", depending on how fast we can copy 300 GB back from the test servers, whose disks "
+        "are slow." in page
+    )
+    assert "The risk of it happening again is high until every backup" in page
+    assert (
+        "Decision: do we restore now and accept losing six hours of data? We recommend: "
+        "restore now, and tell users openly what was lost." in page
+    )
+    assert "We noticed it 1 minute after it started. To catch it earlier: an alert when" in page
