@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 
 from briefs.models import (
     ESTIMATE_FLAGS,
@@ -150,7 +151,22 @@ class AssessForm(StepForm):
         return data
 
 
+# A start or detection later than now is a typo, beyond this much difference between the
+# architect's clock and ours.
+CLOCK_SKEW = timedelta(minutes=1)
+# A start further back than this is more often a wrong year than a real incident, and it turns
+# the cost so far into a fantasy figure: it takes a confirmation.
+OLD_START = timedelta(days=30)
+
+
 class WhatHappenedForm(StepForm):
+    confirm_old_start = forms.BooleanField(
+        required=False,
+        # Hidden until the start is found to be old; clean() shows it (see _ask_to_confirm).
+        widget=forms.HiddenInput,
+        label="Yes, the incident really started more than 30 days ago",
+    )
+
     class Meta:
         model = Incident
         fields = ["title", "system", "description", "severity", "started_at", "detected_at"]
@@ -167,18 +183,50 @@ class WhatHappenedForm(StepForm):
             "started_at": "In your time zone.",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, now: datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.now = now
         for name in ["system", "description", "started_at", "detected_at"]:
             self.fields[name].required = True
+        if self["confirm_old_start"].value() not in (None, False, "", "False", "false"):
+            # Once ticked, the box stays in sight (and live validation does not hide it).
+            self.fields["confirm_old_start"].widget = forms.CheckboxInput()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         started: datetime | None = data.get("started_at")
         detected: datetime | None = data.get("detected_at")
+        latest = self.now + CLOCK_SKEW
+        if started and started > latest:
+            self.add_error("started_at", self._future_error("The start"))
+        if detected and detected > latest:
+            self.add_error("detected_at", self._future_error("Detection"))
         if started and detected and detected < started:
             self.add_error("detected_at", "Detection cannot be before the start.")
+        # A start saved earlier was confirmed then (or predates this check): asking again on
+        # every later edit of the step would teach people to tick the box without reading.
+        if (
+            started
+            and started < self.now - OLD_START
+            and started != self.instance.started_at
+            and not data.get("confirm_old_start")
+        ):
+            self._ask_to_confirm(started)
         return data
+
+    def _future_error(self, what: str) -> str:
+        now = formats.date_format(timezone.localtime(self.now), "D j M Y, H:i T")
+        return f"{what} cannot be in the future: it is now {now}. Check the date and the time."
+
+    def _ask_to_confirm(self, started: datetime) -> None:
+        days = (self.now - started).days
+        on = formats.date_format(timezone.localtime(started), "j F Y")
+        self.add_error(
+            "started_at",
+            f"That is {days:,} days ago ({on}). If the date is right, tick the confirmation "
+            "below the dates and save again; if not, correct it.",
+        )
+        self.fields["confirm_old_start"].widget = forms.CheckboxInput()
 
 
 class ImpactForm(forms.ModelForm[ImpactEstimate]):
@@ -314,15 +362,18 @@ class ResourcesForm(StepForm):
             "accountability",
             "remediation_overseer",
             "update_cadence_minutes",
+            "ceo_name",
         ]
         widgets = {"resources_needed": forms.Textarea, "accountability": forms.Textarea}
         labels = {
             "resources_needed": "Resources needed",
             "remediation_overseer": "Who personally oversees the fix",
+            "ceo_name": "The CEO's name (optional)",
         }
         help_texts = {
             "resources_needed": "What must be re-prioritised, or say that current resources "
             "suffice.",
+            "ceo_name": "As you will address them, e.g. Sarah. Only your meeting script uses it.",
         }
 
     def __init__(self, *args: Any, can_add_collaborators: bool = True, **kwargs: Any) -> None:

@@ -248,6 +248,8 @@ class Incident(models.Model):
     remediation_overseer = models.CharField(
         "who personally oversees remediation", max_length=TITLE_LENGTH, blank=True
     )
+    # Only the meeting script's greeting uses it; the brief and the link never show it.
+    ceo_name = models.CharField("the CEO's name", max_length=TITLE_LENGTH, blank=True)
 
     # The CEO-level assessment (the wizard's first step).
     assess_revenue_per_hour = models.DecimalField(
@@ -358,6 +360,7 @@ class Incident(models.Model):
                 resources_needed=NARRATIVE_LENGTH,
                 accountability=NOTE_LENGTH,
                 remediation_overseer=TITLE_LENGTH,
+                ceo_name=TITLE_LENGTH,
                 override_reason=NOTE_LENGTH,
             ),
         ]

@@ -48,9 +48,21 @@ from tests.strategies import (
     hostile_text,
     invalid_utf8,
 )
-from tests.test_wizard import FULL_ANSWERS, step_url
+from tests.test_wizard import FULL_ANSWERS as WIZARD_ANSWERS
+from tests.test_wizard import step_url
 
 NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+# The wizard's answers, with a start before NOW (a start in the future is refused) and confirmed
+# in advance, so that hostile moments long ago are stored rather than asked about.
+FULL_ANSWERS = {
+    **WIZARD_ANSWERS,
+    "what-happened": {
+        **WIZARD_ANSWERS["what-happened"],
+        "started_at": "2026-03-28T08:00",
+        "detected_at": "2026-03-28T08:10",
+        "confirm_old_start": "on",
+    },
+}
 # UTC, a zone with a DST gap the night after NOW, and the zones furthest from UTC either way.
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago"]
 

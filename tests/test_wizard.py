@@ -244,6 +244,102 @@ def test_what_happened_rejects_bad_input(
 
 
 @pytest.mark.parametrize(
+    ("field", "late", "message"),
+    [
+        ("started_at", "2026-11-26T12:05", "The start cannot be in the future"),
+        ("detected_at", "2026-11-26T12:05", "Detection cannot be in the future"),
+        ("started_at", "2027-11-26T08:00", "The start cannot be in the future"),
+    ],
+)
+def test_a_start_or_detection_in_the_future_is_refused_and_nothing_typed_is_lost(
+    owner_client: Client, draft: Incident, field: str, late: str, message: str
+) -> None:
+    data = {**FULL_ANSWERS["what-happened"], field: late}
+    if field == "started_at":
+        data["detected_at"] = late
+    response = post_step(owner_client, draft, "what-happened", data)
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert f"{message}: it is now Thu 26 Nov 2026, 12:00 UTC." in content
+    for name in ["title", "system", "description", "started_at", "detected_at"]:
+        assert data[name] in content, name
+    draft.refresh_from_db()
+    assert draft.started_at is None and draft.system == ""
+
+
+def test_a_minute_of_clock_skew_is_allowed(owner_client: Client, draft: Incident) -> None:
+    skewed = {"started_at": "2026-11-26T12:01", "detected_at": "2026-11-26T12:01"}
+    response = post_step(
+        owner_client, draft, "what-happened", {**FULL_ANSWERS["what-happened"], **skewed}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.started_at == datetime(2026, 11, 26, 12, 1, tzinfo=UTC)
+
+
+def test_the_confirmation_for_an_old_start_is_not_shown_for_a_recent_one(
+    owner_client: Client, draft: Incident
+) -> None:
+    content = owner_client.get(step_url(draft, "what-happened")).content.decode()
+    assert 'type="hidden" name="confirm_old_start"' in content
+    assert "really started more than 30 days ago" not in content
+    month_ago = {"started_at": "2026-10-28T08:00", "detected_at": "2026-10-28T08:10"}
+    response = post_step(
+        owner_client, draft, "what-happened", {**FULL_ANSWERS["what-happened"], **month_ago}
+    )
+    assert response.status_code == 302
+
+
+def test_a_start_more_than_30_days_ago_asks_for_confirmation_first(
+    owner_client: Client, draft: Incident
+) -> None:
+    # GitLab's database deletion, typed with the year it happened: a cost over 3,590 days.
+    old = {
+        **FULL_ANSWERS["what-happened"],
+        "started_at": "2017-01-31T23:00",
+        "detected_at": "2017-01-31T23:30",
+    }
+    response = post_step(owner_client, draft, "what-happened", old)
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "That is 3,585 days ago (31 January 2017). If the date is right, tick" in content
+    assert 'type="checkbox" name="confirm_old_start"' in content
+    assert "Yes, the incident really started more than 30 days ago" in content
+    assert 'value="2017-01-31T23:00"' in content
+    draft.refresh_from_db()
+    assert draft.started_at is None
+
+    confirmed = post_step(owner_client, draft, "what-happened", {**old, "confirm_old_start": "on"})
+    assert confirmed.status_code == 302
+    draft.refresh_from_db()
+    assert draft.started_at == datetime(2017, 1, 31, 23, 0, tzinfo=UTC)
+    # Saving the step again (another field edited) does not ask again for the same start.
+    again = post_step(owner_client, draft, "what-happened", {**old, "title": "Database deleted"})
+    assert again.status_code == 302
+
+
+def test_the_ticked_confirmation_stays_in_sight_when_checked_live(
+    owner_client: Client, draft: Incident
+) -> None:
+    old = {
+        **FULL_ANSWERS["what-happened"],
+        "started_at": "2017-01-31T23:00",
+        "detected_at": "2017-01-31T23:30",
+        "confirm_old_start": "on",
+        "version": "1",
+    }
+    response = owner_client.post(
+        f"{step_url(draft, 'what-happened')}?validate=confirm_old_start",
+        old,
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'type="checkbox" name="confirm_old_start" id="id_confirm_old_start" checked' in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
     ("local", "zone"),
     [("2026-03-29T02:30", "Europe/Berlin"), ("2026-10-25T02:30", "Europe/Berlin")],
     ids=["spring-forward gap", "fall-back ambiguity"],
@@ -442,12 +538,13 @@ def test_the_script_contains_each_answer(owner_client: Client, draft: Incident) 
     draft.refresh_from_db()
     script = " ".join(part.text for part in wizard.meeting_script(draft))
     for slug, name in SCRIPTED:
-        assert FULL_ANSWERS[slug][name].rstrip(".?") in script, name
-    assert "€48,000 in revenue at risk per hour" in script
+        # The first letter takes the case of its place in the sentence.
+        assert FULL_ANSWERS[slug][name].rstrip(".?")[1:] in script, name
+    assert "about €48,000 of revenue at risk every hour" in script
     assert "12,500 customers" in script
     assert "between Thu 26 Nov, 14:00 UTC and Thu 26 Nov, 16:00 UTC" in script
-    assert "degraded performance" in script
-    assert "(likely)" in script
+    assert "running, but slower or less reliably than normal" in script
+    assert "The likely root cause" in script
     assert "update every hour" in script
     assert "[missing" not in script
 
@@ -478,6 +575,25 @@ def test_review_flags_jargon_as_advice(owner_client: Client, draft: Incident) ->
         owner_client.post(f"/incidents/{draft.public_id}/escalate/review/escalate").status_code
         == 302
     )
+
+
+def test_review_names_what_kind_of_jargon_each_flag_is(
+    owner_client: Client, draft: Incident
+) -> None:
+    complete_all(owner_client, draft)
+    Incident.objects.filter(pk=draft.pk).update(
+        root_cause="An engineer ran rm -rf /var/opt/gitlab/postgresql/data on db1, not db2.",
+        mitigation="Restore the EBS snapshot; clients see 502s in us-east-1.",
+    )
+    content = owner_client.get(step_url(draft, "review")).content.decode()
+    assert (
+        "<strong>rm -rf /var/opt/gitlab/postgresql/data</strong> in Root cause (command): "
+        "A command typed by an engineer on a server. Try “say what it did" in content
+    )
+    assert "<strong>db1</strong> in Root cause (code name with digits):" in content
+    assert "<strong>EBS</strong> in Mitigation (technical term):" in content
+    assert "<strong>502s</strong> in Mitigation (HTTP status code):" in content
+    assert "<strong>us-east-1</strong> in Mitigation (code name with digits):" in content
 
 
 def test_a_second_editor_gets_the_conflict_page_and_nothing_is_lost(

@@ -67,7 +67,6 @@ from briefs.views.common import HtmxHttpRequest, current_user, incident_for_edit
 
 STEP_FORMS: dict[str, type[StepForm]] = {
     "assess": AssessForm,
-    "what-happened": WhatHappenedForm,
     "cause": CauseForm,
     "outlook": OutlookForm,
     "resources": ResourcesForm,
@@ -171,6 +170,8 @@ def _build_forms(
             data, instance=incident, can_add_collaborators=incident.owner_id == request.user.pk
         )
         formset = DecisionFormSet(data, instance=incident, prefix="decisions")
+    elif slug == "what-happened":
+        form = WhatHappenedForm(data, instance=incident, now=timezone.now())
     else:
         form = STEP_FORMS[slug](data, instance=incident)
     if not complete:
