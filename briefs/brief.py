@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from briefs import glossary, pdf, wizard
+from briefs import glossary, pdf, summary, wizard
 from briefs.chart import CostChart, cost_chart
 from briefs.models import (
     ActionItem,
@@ -312,6 +312,7 @@ def brief_context(
         "seen_sequence": seen_sequence,
         "glossary_terms": glossary.terms_used(texts.values()),
         "follow_up": follow_up(incident),
+        "page_one": summary.page_one(incident),
         "action_items": list(incident.action_items.all()),
         "meetings": list(incident.meetings.all()),
         "today": timezone.localdate(now, zone),
@@ -368,6 +369,8 @@ def brief_pdf(
                 "recent_updates": recent,
                 "appendix": appendix,
                 "script": wizard.meeting_script(full) if appendix else [],
+                # Shortened answers on page 1 say "continued on page N", not "below".
+                "for_print": True,
             }
         )
         with timezone.override(zone):
