@@ -1,4 +1,4 @@
-"""Page 1 of the brief: the CEO's questions from the framework's script, one line each.
+"""Page 1 of the brief: the CEO's questions from the framework's script, a line or two each.
 
 What happened? Why wasn't this caught earlier? What's the timeline for resolution? What's the
 risk of this happening again? What do you need? Who is accountable? The key figures (cost,
@@ -7,7 +7,7 @@ The PDF prints it on page 1 with the full sections from page 2 (`static/css/pdf.
 architect's page and the executive link show it at the top (`templates/briefs/_brief_summary.html`).
 
 A long answer is shortened here, in Python, so that page 1 holds every heading whatever was
-typed: the fields' limits allow 2,000 characters each, page 1 has room for about a line apiece.
+typed: the fields' limits allow 2,000 characters each, page 1 has room for a line or two apiece.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from briefs.models import Incident
 # text less the 34 mm label column that `static/css/pdf.css` sets; letter is wider), which is
 # 39.7 em at 10 pt; the rest is kept for kerning the advance widths do not count.
 LINE = 39.0
+# What happened, the impact and what we are doing may take two lines (the issue asks one line
+# of the others); a line break wastes up to a long word at the end of the first.
+TWO_LINES = 2 * LINE - 4
 # "continued on page 12", in 8 pt, after a space.
 MARKER = " continued on page 12"
 MARKER_SCALE = 0.8
@@ -200,9 +203,9 @@ def page_one(incident: Incident) -> PageOne:
             else None
         ),
         rows=[
-            Row("What happened", _line(incident.description), "s-what"),
-            Row("Impact", _line(_impact(incident)), "s-impact"),
-            Row("Cause", _line(cause, LINE - measure(f" ({confidence})")), "s-cause", confidence),
+            Row("What happened", _line(incident.description, TWO_LINES), "s-what"),
+            Row("Impact", _line(_impact(incident), TWO_LINES), "s-impact"),
+            Row("Cause", _line(cause, LINE - _note_width(confidence)), "s-cause", confidence),
             Row(
                 "Why not caught earlier",
                 _line(rca.why_not_caught if rca and rca.why_not_caught else _detection(incident)),
@@ -210,7 +213,7 @@ def page_one(incident: Incident) -> PageOne:
             ),
             Row(
                 "What we are doing" if incident.is_open else "What we did",
-                _line(incident.mitigation),
+                _line(incident.mitigation, TWO_LINES),
                 "s-doing",
             ),
             Row("Risk of recurrence", _line(incident.recurrence_risk), "s-prevent"),
@@ -247,6 +250,11 @@ def pair_ask(question: str, recommendation: str) -> Ask:
 def pair_decision(decision: str, by: str) -> Decision:
     # Printed "Decided: decision – by".
     return Decision(*pair(decision, by, glue="Decided:  – "))
+
+
+def _note_width(note: str) -> float:
+    """The room a note takes after its answer: " (likely)"."""
+    return measure(f" ({note})") if note else 0.0
 
 
 def _line(text: str, width: float = LINE) -> Line | None:
@@ -288,10 +296,10 @@ def _detection(incident: Incident) -> str:
     delay = max(incident.detected_at - incident.started_at, timedelta(0))
     minutes = int(delay.total_seconds() // 60)
     when = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
-    text = f"Detected in {when}"
     if incident.monitoring_changes:
-        return f"{text}; to catch it sooner: {_lower_first(flat(incident.monitoring_changes))}"
-    return f"{text} from the start."
+        sooner = _lower_first(flat(incident.monitoring_changes))
+        return f"Detected in {when}; to catch it sooner: {sooner}"
+    return f"Detected {when} after it started."
 
 
 def _accountability(incident: Incident) -> Line | None:
