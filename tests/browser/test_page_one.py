@@ -48,7 +48,7 @@ def test_the_executive_reads_every_answer_first_at_phone_and_desktop_width(
     page = open_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
     page.goto(f"/b/{token}")
 
-    summary = page.get_by_role("region", name="The brief in brief")
+    summary = page.get_by_role("region", name="At a glance")
     expect(summary).to_contain_text("Do we compensate customers? We recommend: A 10% voucher")
     expect(summary).to_contain_text("The whole engineering team is accountable.")
     # Above the full sections, and the first thing after the key figures.
