@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from briefs import glossary, pdf, wizard
+from briefs import glossary, pdf, summary, wizard
 from briefs.chart import CostChart, cost_chart
 from briefs.models import (
     ActionItem,
@@ -376,6 +376,7 @@ def brief_context(
     texts = wizard.executive_texts(incident)
     corrected = {u.corrects_id for u in updates if u.corrects_id is not None}
     open_asks, decided_asks = asks(incident)
+    cause = root_cause(incident)
     return {
         "incident": incident,
         "facts": facts(incident, now),
@@ -391,10 +392,22 @@ def brief_context(
         "seen_sequence": seen_sequence,
         "glossary_terms": glossary.terms_used(texts.values()),
         "follow_up": follow_up(incident),
-        "root_cause": root_cause(incident),
+        "root_cause": cause,
         # What the CEO is still asked, and what they already decided (with whom and when).
         "open_asks": open_asks,
         "decided_asks": decided_asks,
+        "page_one": summary.page_one(
+            incident,
+            open_asks=[(ask.question, ask.recommendation) for ask in open_asks],
+            decisions=[(d.decision, d.decided_by) for d in decided_asks]
+            + [
+                (decision.decision, decision.decided_by)
+                for meeting in incident.meetings.all()
+                for decision in meeting.decisions.all()
+                if decision.ask_id is None
+            ],
+            cause=(cause.text, cause.confidence),
+        ),
         "action_items": list(incident.action_items.all()),
         "meetings": list(incident.meetings.all()),
         "today": timezone.localdate(now, zone),
@@ -451,6 +464,8 @@ def brief_pdf(
                 "recent_updates": recent,
                 "appendix": appendix,
                 "script": wizard.meeting_script(full) if appendix else [],
+                # Shortened answers on page 1 say "continued on page N", not "below".
+                "for_print": True,
             }
         )
         with timezone.override(zone):

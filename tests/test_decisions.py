@@ -106,7 +106,7 @@ def test_a_decision_closes_the_ask_it_answers_on_brief_link_pdf_and_markdown(
         "link": visible_text(client.get(f"/b/{token}").content.decode()),
         "pdf": pdf_text(client.get(f"/b/{token}/pdf").content),
     }.items():
-        need = text[text.index("What we need from you") : text.index("Preventing a recurrence")]
+        need = text[text.rindex("What we need from you") : text.index("Preventing a recurrence")]
         assert f"{RESTORE} {decided}" in need, where
         assert need.count("We recommend:") == 1, where  # only the undecided ask is still asked
         assert f"{NOTIFY} Options: Now, or wait." in need, where
@@ -125,7 +125,7 @@ def test_a_decision_that_answers_no_ask_is_listed_under_its_meeting_only(
         **{"decisions-0-decision": "Freeze releases.", "decisions-0-decided_by": "CEO"},
     )
     text = visible_text(owner_client.get(f"/incidents/{asked.public_id}/").content.decode())
-    need = text[text.index("What we need from you") : text.index("Preventing a recurrence")]
+    need = text[text.rindex("What we need from you") : text.index("Preventing a recurrence")]
     assert "Decided:" not in need
     assert need.count("We recommend:") == 2
     commitments = text[text.index("What we committed to") :]

@@ -227,7 +227,8 @@ def test_the_resolved_executive_link_shows_the_follow_up_and_stops_refreshing(
     assert "Automatic checks of settings." in content
     assert "Add disk alerts" in content
     assert "hx-trigger" not in content
-    assert content.index("Resolved: the follow-up") < content.index("What happened")
+    # After page 1's summary, before the full sections.
+    assert content.index("Resolved: the follow-up") < content.index('id="s-what"')
 
 
 def test_reopening_is_possible_and_recorded(owner_client: Client, escalated: Incident) -> None:

@@ -140,7 +140,7 @@ def test_the_confirmed_rca_is_the_one_root_cause(
     resolve(owner_client, incident)
     text = brief_text(owner_client, incident)
     # Before the RCA: the cause as understood, said once, in the past.
-    assert text.count(CAUSE) == 2  # the follow-up and the root-cause section agree
+    assert text.count(CAUSE) == 3  # page 1, the follow-up and the root-cause section agree
     assert "As understood at the resolution: likely." in text
     rca_save(
         incident=incident,

@@ -288,7 +288,7 @@ def test_unanswered_sections_say_to_follow_for_executives(
 ) -> None:
     _, token = link
     content = client.get(share_url(token)).content.decode()
-    root_cause = content[content.index(">Root cause<") : content.index(">What we are doing<")]
+    root_cause = content[content.index('id="s-cause"') : content.index('id="s-doing"')]
     assert "To follow." in root_cause
     assert "Not yet answered" not in content
 

@@ -142,13 +142,12 @@ class Command(BaseCommand):
             assessed_at=start + timedelta(minutes=20),
             currency="USD",
             root_cause=(
-                "A configuration change in the payment gateway settings, released with "
-                "yesterday's deployment, made every card payment time out."
+                "A payment setting changed in yesterday's release made card payments time out."
             ),
             root_cause_confidence=Confidence.LIKELY,
             mitigation=(
-                "We returned the payment settings to the last known good version and moved "
-                "traffic to the backup payment provider."
+                "We restored the last good payment settings and moved payments to our backup "
+                "provider."
             ),
             eta_earliest=now + timedelta(hours=2),
             eta_latest=now + timedelta(hours=5),
@@ -162,11 +161,9 @@ class Command(BaseCommand):
                 "Automatic checks of payment settings before every release; a staged release "
                 "to 5% of customers first."
             ),
-            monitoring_changes=(
-                "An alert when successful payments drop 20% below normal for 5 minutes."
-            ),
+            monitoring_changes="An alert when payments drop 20% for 5 minutes.",
             resources_needed="Two engineers from the mobile app team for the next two days.",
-            accountability="Accountability rests with the whole engineering team.",
+            accountability="The whole engineering team is accountable.",
             remediation_overseer="Alex Rivera, principal architect",
             assess_revenue_per_hour=Decimal("48000"),
             assess_customers=12_500,
@@ -186,7 +183,7 @@ class Command(BaseCommand):
                 "The voucher costs about $90,000 and protects repeat orders from our best "
                 "customers; an apology costs nothing but risks losing some of them."
             ),
-            recommendation="Send the 10% voucher to customers whose orders failed.",
+            recommendation="A 10% voucher for failed orders.",
         )
         for hours, data in ESTIMATES[:1]:
             estimate_add(
@@ -282,7 +279,7 @@ class Command(BaseCommand):
             preventive_measures="Disk space alerts at 70%; imports check free space first.",
             monitoring_changes="An alert when search errors exceed 1% for 2 minutes.",
             resources_needed="None beyond the search team.",
-            accountability="Accountability rests with the whole engineering team.",
+            accountability="The whole engineering team is accountable.",
             remediation_overseer="Alex Rivera, principal architect",
             assess_revenue_per_hour=Decimal("22000"),
             assess_customers=40_000,
@@ -319,6 +316,26 @@ class Command(BaseCommand):
                 operating_state=OperatingState.FULL_OUTAGE if hour < 2 else OperatingState.LIMITED,
                 next_update_due=posted + timedelta(minutes=60),
             )
+        # The meeting decided the one ask: the resolved brief lists it among the decisions taken.
+        incident.decisions.create(
+            question="Do we rebuild search from last night's copy?",
+            options="Rebuild from last night's copy (about 3 hours), or repair the index in place.",
+            trade_offs=(
+                "The rebuild misses today's catalogue changes until they are imported again; "
+                "a repair keeps them but may take all day."
+            ),
+            recommendation="Rebuild from last night's copy now.",
+        )
+        incident.refresh_from_db()
+        meeting_record(
+            incident=incident,
+            recorded_by=user,
+            expected_version=incident.version,
+            held_at=start + timedelta(hours=1, minutes=5),
+            attendees="Dana Chen (CEO), Alex Rivera (architect)",
+            decisions=[("Rebuild search from last night's copy now.", "Dana Chen (CEO)")],
+            actions=[],
+        )
         incident.refresh_from_db()
         incident_resolve(
             incident=incident,
