@@ -1,8 +1,9 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils import dateformat, timezone
 
 from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap
@@ -52,3 +53,26 @@ def gap_message(gap: Gap, zone: ZoneInfo) -> str:
 @register.filter
 def action_status(item: ActionItem, today: date) -> str:
     return item.status(today)
+
+
+def zone_abbreviation(local: datetime) -> str:
+    """PST, CET, UTC; or UTC+04 where the zone has no letters of its own (Asia/Dubai)."""
+    name = local.tzname() or ""
+    return f"UTC{name}" if name[:1] in {"+", "-"} else name
+
+
+@register.filter
+def at(moment: datetime | None, format_string: str = "H:i") -> str:
+    """14:05 PST: a time in the active zone, always naming the zone, because an executive
+    reading "Due 09:47" cannot tell whose 09:47 it is."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{dateformat.format(local, format_string)} {zone_abbreviation(local)}"
+
+
+@register.filter
+def zone_name(zone: ZoneInfo) -> str:
+    """America/Los_Angeles (PST): the zone's name with its abbreviation now."""
+    abbreviation = zone_abbreviation(timezone.localtime(timezone.now(), zone))
+    return zone.key if abbreviation in {zone.key, ""} else f"{zone.key} ({abbreviation})"
