@@ -628,10 +628,12 @@ class ResolveForm(VersionedForm):
         minute_end = resolved + timedelta(minutes=1)
         if resolved <= self.now < minute_end:
             return self.now
-        in_minute = [
-            u.facts_at for u in self.incident.updates.all() if resolved <= u.facts_at < minute_end
+        after = [
+            update.facts_at + timedelta(microseconds=1)
+            for update in self.incident.updates.all()
+            if resolved <= update.facts_at < minute_end
         ]
-        return max([resolved, *in_minute])
+        return max([resolved, *after])
 
 
 class ReopenForm(VersionedForm):

@@ -72,7 +72,8 @@ def at(moment: datetime | None, format_string: str = "H:i") -> str:
 
 
 @register.filter
-def zone_name(zone: ZoneInfo) -> str:
+def zone_name(zone: ZoneInfo | str) -> str:
     """America/Los_Angeles (PST): the zone's name with its abbreviation now."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     abbreviation = zone_abbreviation(timezone.localtime(timezone.now(), zone))
     return zone.key if abbreviation in {zone.key, ""} else f"{zone.key} ({abbreviation})"
