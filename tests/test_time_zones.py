@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pypdf import PdfReader
 
-from briefs.models import Incident, Profile
+from briefs.models import Incident, Profile, RootCauseAnalysis
 from briefs.services import share_link_create, update_post
 from tests.factories import PASSWORD, make_estimate, make_incident
 
@@ -220,3 +220,22 @@ def test_a_zone_without_letters_of_its_own_is_named_by_its_offset(
     owner_client.cookies["tz"] = "Asia/Dubai"
     page = owner_client.get(f"/incidents/{la_incident.public_id}/").content.decode()
     assert "Due 22:47 UTC+04" in page
+
+
+def test_the_links_rca_page_and_pdf_are_in_the_incidents_zone(
+    client: Client, la_incident: Incident, link_url: str
+) -> None:
+    la_incident.resolved_at = NOW
+    la_incident.status = "resolved"
+    la_incident.save()
+    RootCauseAnalysis.objects.create(
+        incident=la_incident, root_cause="A bad deploy.", author=la_incident.owner
+    )
+    client.cookies["tz"] = BERLIN
+
+    page = client.get(f"{link_url}/rca").content.decode()
+    assert f"Times in {LOS_ANGELES} (PST)" in page
+    assert "09:47 PST" in page  # "It was resolved."
+    text = pdf_text(client.get(f"{link_url}/rca/pdf").content)
+    assert text.startswith(f"Times in {LOS_ANGELES} (PST)")
+    assert "09:47 PST" in text
