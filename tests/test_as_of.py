@@ -106,6 +106,8 @@ def test_an_update_dated_earlier_is_placed_by_its_as_of_and_says_when_it_was_pos
     # Newest first by as-of: the update posted last sits below the one it predates.
     assert in_order(page, "Database restored from backup.", "At 16:17 the replica had already")
     assert "16:17 UTC (posted Thu 17:47 UTC)" in page
+    # The chart marks it where the timeline places it.
+    assert "Update #2 at 16:17" in page
 
 
 def test_a_revised_estimate_takes_effect_from_the_as_of_time(
