@@ -4,10 +4,12 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 
@@ -239,3 +241,11 @@ def test_the_links_rca_page_and_pdf_are_in_the_incidents_zone(
     text = pdf_text(client.get(f"{link_url}/rca/pdf").content)
     assert text.startswith(f"Times in {LOS_ANGELES} (PST)")
     assert "09:47 PST" in text
+
+
+def test_the_shells_pdf_export_defaults_to_the_incidents_zone(
+    la_incident: Incident, tmp_path: Path
+) -> None:
+    out = tmp_path / "brief.pdf"
+    call_command("export_pdf", str(la_incident.public_id), "-o", str(out))
+    assert pdf_text(out.read_bytes()).startswith(f"Times in {LOS_ANGELES} (PST)")
