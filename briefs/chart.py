@@ -201,7 +201,8 @@ def _text_alternative(
         parts.append("1 update was posted")
     else:
         parts.append(f"{update_count:,} updates were posted")
-    return "; ".join(parts) + "."
+    # The axis and the marks show bare clock times; the caption names their zone once.
+    return "; ".join(parts) + f". Times in {scale.zone.key}."
 
 
 def _svg(
