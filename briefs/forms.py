@@ -457,7 +457,9 @@ class UpdateForm(forms.Form):
 
     def clean_as_of(self) -> datetime:
         as_of: datetime | None = self.cleaned_data.get("as_of")
-        if as_of is None:
+        # The picker gives minutes: the current one means now, so the entry keeps its place
+        # after whatever was posted earlier in that minute.
+        if as_of is None or as_of <= self.now < as_of + timedelta(minutes=1):
             return self.now
         # The same minute of slack as the promise: the form was filled in before it was sent.
         if as_of > self.now + timedelta(minutes=1):

@@ -85,6 +85,14 @@ def test_an_update_is_as_of_now_unless_told_otherwise(
     assert update.facts_at == update.posted_at == NOW
 
 
+def test_an_as_of_in_the_current_minute_means_now(
+    owner_client: Client, escalated: Incident
+) -> None:
+    post(escalated, "Posted seconds earlier.", NOW - timedelta(seconds=30))
+    assert post_form(owner_client, escalated, as_of=NOW.strftime(FORM_TIME)).status_code == 302
+    assert escalated.updates.get(sequence=2).facts_at == NOW
+
+
 def test_an_update_dated_earlier_is_placed_by_its_as_of_and_says_when_it_was_posted(
     owner_client: Client, escalated: Incident
 ) -> None:
