@@ -44,6 +44,7 @@ from briefs.timeline import (
     PromiseRecord,
     group_by_hour,
     promise_record,
+    timeline_key,
     timeline_rows,
 )
 
@@ -314,7 +315,7 @@ def rca_timeline(incident: Incident) -> list[Event]:
     ]
     for estimate, text in revision_texts(incident).items():
         events.append(Event(estimate.effective_at, "estimate", text))
-    events += [Event(u.posted_at, "update", u.what_changed) for u in incident.updates.all()]
+    events += [Event(u.facts_at, "update", u.what_changed) for u in incident.updates.all()]
     order = {"milestone": 0, "estimate": 1, "update": 2}
     return sorted(events, key=lambda event: (event.at, order[event.kind]))
 
@@ -421,17 +422,17 @@ def recent_timeline(
     """The updates of the incident's last 24 hours in full, and one summary line per older day
     (newest first). The last 24 hours run up to now, or up to the resolution."""
     cutoff = end - FULL_TIMELINE
-    recent = [u for u in updates if u.posted_at >= cutoff]
+    recent = [u for u in updates if u.facts_at >= cutoff]
     days: dict[Any, list[IncidentUpdate]] = {}
-    for update in updates:
-        if update.posted_at < cutoff:
-            days.setdefault(update.posted_at.astimezone(zone).date(), []).append(update)
+    for update in sorted(updates, key=timeline_key):
+        if update.facts_at < cutoff:
+            days.setdefault(update.facts_at.astimezone(zone).date(), []).append(update)
     summaries = [
         DaySummary(
-            day=entries[0].posted_at.astimezone(zone),
+            day=entries[0].facts_at.astimezone(zone),
             count=len(entries),
-            first=entries[0].posted_at,
-            last=entries[-1].posted_at,
+            first=entries[0].facts_at,
+            last=entries[-1].facts_at,
         )
         for entries in reversed(days.values())
     ]
@@ -458,10 +459,8 @@ def brief_pdf(
     def html() -> str:
         full = with_brief_rows(incident)
         context = brief_context(full, zone=zone, now=now, architect=False)
-        recent, _ = recent_timeline(context["updates"], zone=zone, end=full.end_or(now))
         context.update(
             {
-                "recent_updates": recent,
                 "appendix": appendix,
                 "script": wizard.meeting_script(full) if appendix else [],
                 # Shortened answers on page 1 say "continued on page N", not "below".

@@ -127,9 +127,10 @@ def _listing(items: Sequence[str]) -> str:
 def _update_marks(
     updates: Sequence[IncidentUpdate], start: datetime, end: datetime, scale: _Scale
 ) -> list[ChartMark]:
-    """One tick per update, or per slice of the time axis when there are too many to draw."""
-    ordered = sorted(updates, key=lambda u: (_utc(u.posted_at), u.sequence))
-    times = [min(max(_utc(u.posted_at), start), end) for u in ordered]
+    """One tick per update at the time its facts were true (as the timeline places it), or
+    per slice of the time axis when there are too many to draw."""
+    ordered = sorted(updates, key=lambda u: (_utc(u.facts_at), u.sequence))
+    times = [min(max(_utc(u.facts_at), start), end) for u in ordered]
     if len(ordered) <= MAX_UPDATE_MARKS:
         return [
             ChartMark(
@@ -200,7 +201,8 @@ def _text_alternative(
         parts.append("1 update was posted")
     else:
         parts.append(f"{update_count:,} updates were posted")
-    return "; ".join(parts) + "."
+    # The axis and the marks show bare clock times; the caption names their zone once.
+    return "; ".join(parts) + f". Times in {scale.zone.key}."
 
 
 def _svg(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 
 from briefs.models import (
+    AS_OF_WINDOW,
     ESTIMATE_FLAGS,
     MAX_CADENCE_MINUTES,
     MAX_CUSTOMERS,
@@ -151,6 +153,11 @@ class AssessForm(StepForm):
         return data
 
 
+# Every IANA zone this machine knows, for the zone pickers. "localtime" and "Factory" are
+# not places.
+ZONE_NAMES = sorted(available_timezones() - {"localtime", "Factory"})
+
+
 # A start or detection later than now is a typo, beyond this much difference between the
 # architect's clock and ours.
 CLOCK_SKEW = timedelta(minutes=1)
@@ -160,6 +167,14 @@ OLD_START = timedelta(days=30)
 
 
 class WhatHappenedForm(StepForm):
+    time_zone = forms.ChoiceField(
+        label="The incident's time zone",
+        choices=[(name, name) for name in ZONE_NAMES],
+        help_text="The executive link and the PDF show times in this zone; a reader can switch "
+        "the link to their own.",
+        # Left out of a post, the zone stays as it was (its owner's, from the draft).
+        required=False,
+    )
     confirm_old_start = forms.BooleanField(
         required=False,
         # Hidden until the start is found to be old; clean() shows it (see _ask_to_confirm).
@@ -169,7 +184,15 @@ class WhatHappenedForm(StepForm):
 
     class Meta:
         model = Incident
-        fields = ["title", "system", "description", "severity", "started_at", "detected_at"]
+        fields = [
+            "title",
+            "system",
+            "description",
+            "severity",
+            "started_at",
+            "detected_at",
+            "time_zone",
+        ]
         field_classes = {"started_at": LocalDateTimeField, "detected_at": LocalDateTimeField}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
         labels = {
@@ -191,6 +214,9 @@ class WhatHappenedForm(StepForm):
         if self["confirm_old_start"].value() not in (None, False, "", "False", "false"):
             # Once ticked, the box stays in sight (and live validation does not hide it).
             self.fields["confirm_old_start"].widget = forms.CheckboxInput()
+
+    def clean_time_zone(self) -> str:
+        return str(self.cleaned_data.get("time_zone") or self.instance.time_zone)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -517,6 +543,11 @@ class UpdateForm(EstimateRevisionForm):
     next_update_due = LocalDateTimeField(
         label="Next update due", help_text="Your promise to the CEO."
     )
+    as_of = LocalDateTimeField(
+        label="These facts are as of",
+        required=False,
+        help_text="Leave empty for now; up to 24 hours earlier if you report what was true then.",
+    )
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, incident: Incident, now: datetime, **kwargs: Any) -> None:
@@ -537,6 +568,27 @@ class UpdateForm(EstimateRevisionForm):
         if due > self.now + timedelta(days=2):
             raise ValidationError("Promise the next update within two days.")
         return max(due, self.now)
+
+    def clean_as_of(self) -> datetime:
+        as_of: datetime | None = self.cleaned_data.get("as_of")
+        # The picker gives minutes: the current one means now, so the entry keeps its place
+        # after whatever was posted earlier in that minute.
+        if as_of is None or as_of <= self.now < as_of + timedelta(minutes=1):
+            return self.now
+        # The same minute of slack as the promise: the form was filled in before it was sent.
+        if as_of > self.now + timedelta(minutes=1):
+            raise ValidationError("The facts cannot be as of a time in the future.")
+        # The picker has no seconds: a time typed in the window's first minute stays in it.
+        if as_of < self.now - AS_OF_WINDOW - timedelta(minutes=1):
+            raise ValidationError(
+                "Report facts at most 24 hours old; older ones belong in the RCA."
+            )
+        started = self.incident.started_at
+        if started is not None and as_of < started - timedelta(minutes=1):
+            raise ValidationError("The facts cannot be as of before the incident started.")
+        if started is not None:
+            as_of = max(as_of, started)
+        return min(max(as_of, self.now - AS_OF_WINDOW), self.now)
 
     def clean_corrects(self) -> int | None:
         sequence: int | None = self.cleaned_data.get("corrects")
@@ -726,7 +778,18 @@ class ResolveForm(VersionedForm, EstimateRevisionForm):
             raise ValidationError("Resolution cannot be before the incident started.")
         if resolved > self.now + timedelta(minutes=1):
             raise ValidationError("Resolution cannot be in the future.")
-        return resolved
+        # The picker gives a minute, which stands for the whole of it: the resolution came
+        # after whatever the timeline records in that minute (and is now, in the current one),
+        # so "resolved" is never listed before the updates that preceded it.
+        minute_end = resolved + timedelta(minutes=1)
+        if resolved <= self.now < minute_end:
+            return self.now
+        after = [
+            update.facts_at + timedelta(microseconds=1)
+            for update in self.incident.updates.all()
+            if resolved <= update.facts_at < minute_end
+        ]
+        return max([resolved, *after])
 
 
 class ReopenForm(VersionedForm):

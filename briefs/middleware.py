@@ -7,7 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
+from briefs.models import zone_named
+
+# The architect's zone. Stored in their Profile, but read per request from this cookie, which
+# login and the time-zone page set from it: pages then cost no query for the zone.
 TIME_ZONE_COOKIE = "tz"
+# An executive link reader's own zone, when they switched the link to it (static/js/time-zone.js
+# sets it, scoped to /b/): remembered without an account.
+LINK_TIME_ZONE_COOKIE = "link_tz"
+# Session flag: the user has no stored zone yet, so base.html proposes the browser's.
+PROPOSE_ZONE = "propose_time_zone"
+ZONE_COOKIE_AGE = 365 * 86400
 
 
 def zone_from_request(request: HttpRequest) -> ZoneInfo:
@@ -17,6 +27,26 @@ def zone_from_request(request: HttpRequest) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+
+
+def link_zone(request: HttpRequest, incident_zone: str) -> ZoneInfo:
+    """The zone an executive link shows: the incident's, unless this browser switched the
+    link to its own zone."""
+    return (
+        zone_named(request.COOKIES.get(LINK_TIME_ZONE_COOKIE, ""))
+        or zone_named(incident_zone)
+        or ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
+    )
+
+
+def set_zone_cookie(response: HttpResponse, request: HttpRequest, name: str) -> None:
+    response.set_cookie(
+        TIME_ZONE_COOKIE,
+        name,
+        max_age=ZONE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 class TimezoneMiddleware:

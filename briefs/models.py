@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
@@ -33,12 +34,25 @@ TITLE_LENGTH = 200
 SENTENCE_LENGTH = 300
 NOTE_LENGTH = 1000
 NARRATIVE_LENGTH = 2000
+# The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia).
+ZONE_LENGTH = 64
+# How far back an update may date the facts it reports (IncidentUpdate.as_of).
+AS_OF_WINDOW = timedelta(hours=24)
 
 CENT = Decimal("0.01")
 # How far the true cost may lie from the estimate, by the estimate's confidence: the range
 # shown beside a resolved incident's final cost (`Incident.final_cost`), never instead of it.
 CONFIDENCE_BANDS = {"low": Decimal("0.5"), "medium": Decimal("0.2"), "high": Decimal("0")}
 SECONDS_PER_HOUR = Decimal(3600)
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """The zone of an IANA name, or None for anything that is not one (a stale cookie, a
+    zone a newer tzdata knows but this machine's does not)."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _max_lengths(prefix: str, **limits: int) -> list[models.CheckConstraint]:
@@ -222,6 +236,9 @@ class Incident(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     currency = models.CharField(max_length=3, choices=Currency, default=Currency.USD)
+    # The zone the executive link and its PDF show times in: the owner's when the draft is
+    # made (services.incident_create_draft), editable in the wizard.
+    time_zone = models.CharField(max_length=ZONE_LENGTH, default="UTC")
 
     # The framework's narrative, in the order the CEO meeting script uses it.
     root_cause = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
@@ -362,6 +379,7 @@ class Incident(models.Model):
                 remediation_overseer=TITLE_LENGTH,
                 ceo_name=TITLE_LENGTH,
                 override_reason=NOTE_LENGTH,
+                time_zone=ZONE_LENGTH,
             ),
         ]
 
@@ -371,6 +389,10 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None and self.status not in {Status.RESOLVED, Status.CLOSED}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_named(self.time_zone) or ZoneInfo(settings.DEFAULT_USER_TIME_ZONE)
 
     def end_or(self, now: datetime) -> datetime:
         """Where the clock stops: the resolution time, or now while the incident is open."""
@@ -638,12 +660,20 @@ class IncidentUpdate(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     sequence = models.PositiveIntegerField()
     posted_at = models.DateTimeField(default=timezone.now)
+    # When the facts it reports were true, if earlier than `posted_at` (empty: when posted);
+    # the timeline orders by `facts_at`, then by sequence. At most AS_OF_WINDOW before
+    # `posted_at`: the update form checks that, and that it is not before the incident's start.
+    as_of = models.DateTimeField(null=True, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     operating_state = models.CharField(max_length=12, choices=OperatingState, blank=True)
     what_changed = models.CharField(max_length=NARRATIVE_LENGTH)
     next_steps = models.CharField(max_length=NARRATIVE_LENGTH, blank=True)
     eta_earliest = models.DateTimeField(null=True, blank=True)
     eta_latest = models.DateTimeField(null=True, blank=True)
+    # The ETA this entry revised, copied when it was posted (the incident keeps only the
+    # current one), so the timeline can say "moved from 18:46 to 04:46".
+    previous_eta_earliest = models.DateTimeField(null=True, blank=True)
+    previous_eta_latest = models.DateTimeField(null=True, blank=True)
     next_update_due = models.DateTimeField()
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
@@ -673,11 +703,32 @@ class IncidentUpdate(models.Model):
                 condition=Q(next_update_due__gte=F("posted_at")),
                 name="update_next_due_after_post",
             ),
+            models.CheckConstraint(
+                condition=Q(as_of__isnull=True) | Q(as_of__lte=F("posted_at")),
+                name="update_as_of_not_after_post",
+            ),
             *_max_lengths("update", what_changed=NARRATIVE_LENGTH, next_steps=NARRATIVE_LENGTH),
         ]
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.posted_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def facts_at(self) -> datetime:
+        """When the facts this entry reports were true: where the timeline places it."""
+        return self.as_of if self.as_of is not None else self.posted_at
+
+    @property
+    def posted_later(self) -> bool:
+        """Reports facts of an earlier minute than it was posted in: the timeline says both."""
+        return self.posted_at.replace(second=0, microsecond=0) > self.facts_at
+
+    @property
+    def eta_moved(self) -> bool:
+        return self.previous_eta_latest is not None and (
+            self.previous_eta_earliest != self.eta_earliest
+            or self.previous_eta_latest != self.eta_latest
+        )
 
 
 class ShareLink(models.Model):
@@ -906,3 +957,20 @@ class ActionItem(models.Model):
         if self.done_at is not None:
             return "Done"
         return "Overdue" if self.is_overdue(today) else "Open"
+
+
+class Profile(models.Model):
+    """What a user chose for themselves. Read at login only: each request takes the zone from
+    a cookie set from it (briefs.middleware), so pages cost no query for it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    # Empty until the user picks one: until then the app proposes the browser's zone.
+    time_zone = models.CharField(max_length=ZONE_LENGTH, blank=True)
+
+    class Meta:
+        constraints = [*_max_lengths("profile", time_zone=ZONE_LENGTH)]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone or 'no zone chosen'}"

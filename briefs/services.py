@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from briefs.models import (
+    AS_OF_WINDOW,
     ActionItem,
     ActionKind,
     CeoDecision,
@@ -27,6 +28,7 @@ from briefs.models import (
     Meeting,
     MeetingDecision,
     OperatingState,
+    Profile,
     RootCauseAnalysis,
     ShareLink,
     Status,
@@ -101,29 +103,34 @@ def update_post(
     estimate: EstimateInput | None = None,
     corrects: IncidentUpdate | None = None,
     posted_at: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> IncidentUpdate:
     """Append a timeline entry, with its revised estimate and ETA, all or nothing.
 
-    The incident row is locked first so that concurrent posts get consecutive sequence numbers.
+    `as_of` is when the facts it reports were true (default: when it is posted); a revised
+    estimate takes effect from then. The incident row is locked first so that concurrent posts
+    get consecutive sequence numbers.
     """
     posted_at = posted_at or timezone.now()
+    as_of = min(as_of or posted_at, posted_at)
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
     last = locked.updates.aggregate(last=Max("sequence"))["last"] or 0
     revised = None
     if estimate is not None:
-        revised = estimate_add(
-            incident=locked, author=author, data=estimate, effective_at=posted_at
-        )
+        revised = estimate_add(incident=locked, author=author, data=estimate, effective_at=as_of)
     update = IncidentUpdate.objects.create(
         incident=locked,
         sequence=last + 1,
         posted_at=posted_at,
+        as_of=as_of,
         author=author,
         operating_state=operating_state,
         what_changed=what_changed,
         next_steps=next_steps,
         eta_earliest=eta_earliest,
         eta_latest=eta_latest,
+        previous_eta_earliest=locked.eta_earliest if eta_latest is not None else None,
+        previous_eta_latest=locked.eta_latest if eta_latest is not None else None,
         next_update_due=next_update_due,
         corrects=corrects,
         estimate=revised,
@@ -180,13 +187,18 @@ UNTOUCHED_DRAFT_LIFETIME = timedelta(days=1)
 
 
 @transaction.atomic
-def incident_create_draft(*, owner: User, title: str, now: datetime | None = None) -> Incident:
-    """A new draft; drafts anyone left untouched for a day go, so they never pile up."""
+def incident_create_draft(
+    *, owner: User, title: str, time_zone: str, now: datetime | None = None
+) -> Incident:
+    """A new draft in `time_zone` (its owner's; the wizard can change it); drafts anyone left
+    untouched for a day go, so they never pile up."""
     now = now or timezone.now()
     Incident.objects.untouched_drafts().filter(
         created_at__lt=now - UNTOUCHED_DRAFT_LIFETIME
     ).delete()
-    return Incident.objects.create(owner=owner, title=title, created_at=now, updated_at=now)
+    return Incident.objects.create(
+        owner=owner, title=title, time_zone=time_zone, created_at=now, updated_at=now
+    )
 
 
 def draft_discard(*, incident: Incident) -> bool:
@@ -194,6 +206,11 @@ def draft_discard(*, incident: Incident) -> bool:
     from another tab meanwhile): the status is part of the DELETE, so that is never lost."""
     deleted, _ = Incident.objects.filter(pk=incident.pk, status=Status.DRAFT).delete()
     return deleted > 0
+
+
+def profile_set_time_zone(*, user: User, time_zone: str) -> Profile:
+    profile, _ = Profile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return profile
 
 
 @transaction.atomic
@@ -436,6 +453,9 @@ def incident_resolve(
         operating_state=OperatingState.RESTORED,
         next_update_due=now,
         posted_at=now,
+        # The closing entry stands where the resolution happened among the others (a
+        # resolution dated further back than an update may be lands at the window's edge).
+        as_of=max(resolved_at, now - AS_OF_WINDOW),
     )
     return current
 

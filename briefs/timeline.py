@@ -3,7 +3,9 @@
 Nothing here queries the database: the brief page, the executive link and the PDF load an
 incident's updates once and pass the list in, which keeps their query counts constant.
 
-Times are grouped and labelled on the viewer's local clock. Groups are keyed by the UTC instant
+Entries are placed by `facts_at` (when their facts were true), then their sequence; promises
+are kept or missed by when entries were posted. Times are grouped and labelled on the viewer's
+local clock. Groups are keyed by the UTC instant
 their local hour starts at, never by wall-clock values: on the fall-back night the 02:00 hour
 happens twice, and two aware datetimes in one zone compare equal when only `fold` differs.
 """
@@ -90,8 +92,13 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _newest_first_key(update: IncidentUpdate) -> tuple[datetime, int]:
+def _posted_key(update: IncidentUpdate) -> tuple[datetime, int]:
     return (_utc(update.posted_at), update.sequence)
+
+
+def timeline_key(update: IncidentUpdate) -> tuple[datetime, int]:
+    """The timeline's order: by when the facts were true, then by sequence."""
+    return (_utc(update.facts_at), update.sequence)
 
 
 def is_ambiguous(wall: datetime) -> bool:
@@ -130,11 +137,11 @@ def _hour_label(start: datetime) -> str:
 
 
 def group_by_hour(updates: Sequence[IncidentUpdate], zone: ZoneInfo) -> list[HourGroup]:
-    """The updates grouped by the local clock hour they were posted in, newest hour first and
+    """The updates grouped by the local clock hour of their `facts_at`, newest hour first and
     newest entry first inside each hour. Corrections are ordinary entries here."""
     buckets: dict[datetime, list[IncidentUpdate]] = {}
-    for update in sorted(updates, key=_newest_first_key, reverse=True):
-        local = update.posted_at.astimezone(zone)
+    for update in sorted(updates, key=timeline_key, reverse=True):
+        local = update.facts_at.astimezone(zone)
         # replace() keeps `fold`, so the second 02:00 hour maps to its own UTC instant.
         key = _utc(local.replace(minute=0, second=0, microsecond=0))
         buckets.setdefault(key, []).append(update)
@@ -182,7 +189,7 @@ def promise_record(
         last = escalated_at
         # In UTC: adding to a zoned datetime moves its wall clock, which is wrong across DST.
         due = _utc(escalated_at) + timedelta(minutes=cadence_minutes)
-    for update in sorted(updates, key=_newest_first_key):
+    for update in sorted(updates, key=_posted_key):
         if update.corrects_id is not None:
             continue
         posted = _utc(update.posted_at)

@@ -99,7 +99,7 @@ def test_text_alternative_tells_the_story_of_the_chart(revised: Incident) -> Non
 
     assert chart.text_alternative == (
         "Cumulative cost rose from $0 at 08:00 to $579,000 at 20:30; "
-        "the estimate was revised at 12:00 and 18:00; 12 updates were posted."
+        "the estimate was revised at 12:00 and 18:00; 12 updates were posted. Times in UTC."
     )
     assert f">{chart.text_alternative}</desc>" in chart.svg
 
@@ -112,6 +112,7 @@ def test_times_are_on_the_viewer_clock(revised: Incident) -> None:
     )
     assert ">09:00</text>" in chart.svg
     assert ">21:30</text>" in chart.svg
+    assert chart.text_alternative.endswith(" Times in Europe/Berlin.")
 
 
 def test_a_resolved_incident_stops_at_its_resolution(revised: Incident) -> None:
@@ -167,7 +168,8 @@ def test_without_an_estimate_the_line_is_flat_at_zero(owner: User) -> None:
 
     assert {point.y for point in chart.points} == {BOTTOM}
     assert chart.text_alternative == (
-        "No estimate yet, so no cost is shown from 08:00 to 20:30; no updates were posted."
+        "No estimate yet, so no cost is shown from 08:00 to 20:30; no updates were posted. "
+        "Times in UTC."
     )
     assert 'data-mark="revision"' not in chart.svg
 
@@ -228,7 +230,7 @@ def test_a_long_incident_keeps_the_chart_small(revised: Incident) -> None:
     assert len(chart.svg) < 60_000
     assert chart.points[-1].cost == revised.cost_between(now, estimates)
     assert "the estimate was revised 399 times, last at 4 Mar 02:30" in chart.text_alternative
-    assert chart.text_alternative.endswith("4,000 updates were posted.")
+    assert chart.text_alternative.endswith("4,000 updates were posted. Times in UTC.")
     assert "updates between" in chart.update_marks[0].title
 
 

@@ -100,7 +100,7 @@ def test_a_decision_closes_the_ask_it_answers_on_brief_link_pdf_and_markdown(
     )
     assert MeetingDecision.objects.get().ask == ask(asked, RESTORE)
     _, token = share_link_create(incident=asked, created_by=owner, label="CEO")
-    decided = "Decided: Restore now. (Dana Chen (CEO), Mon 2 Mar, 09:30)"
+    decided = "Decided: Restore now. (Dana Chen (CEO), Mon 2 Mar, 09:30 UTC)"
     for where, text in {
         "brief": visible_text(owner_client.get(f"/incidents/{asked.public_id}/").content.decode()),
         "link": visible_text(client.get(f"/b/{token}").content.decode()),
@@ -111,7 +111,7 @@ def test_a_decision_closes_the_ask_it_answers_on_brief_link_pdf_and_markdown(
         assert need.count("We recommend:") == 1, where  # only the undecided ask is still asked
         assert f"{NOTIFY} Options: Now, or wait." in need, where
     markdown = client.get(f"/b/{token}/brief.md").content.decode()
-    assert f"**{RESTORE}** Decided: Restore now. (Dana Chen (CEO), Mon 2 Mar 09:30)" in markdown
+    assert f"**{RESTORE}** Decided: Restore now. (Dana Chen (CEO), Mon 2 Mar 09:30 UTC)" in markdown
     assert f"**{NOTIFY}** Options:" in markdown
     assert f"**{RESTORE}** Options:" not in markdown
 

@@ -1,9 +1,10 @@
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
+from django.utils import dateformat, timezone
 
 from briefs.markdown import markdown_escape
 from briefs.models import ActionItem, format_money
@@ -66,3 +67,27 @@ def item(mapping: dict[Any, str], key: Any) -> str:
 def md(value: object) -> str:
     """Typed text for brief.md: inert in any Markdown renderer (briefs.markdown)."""
     return "" if value is None else markdown_escape(value)
+
+
+def zone_abbreviation(local: datetime) -> str:
+    """PST, CET, UTC; or UTC+04 where the zone has no letters of its own (Asia/Dubai)."""
+    name = local.tzname() or ""
+    return f"UTC{name}" if name[:1] in {"+", "-"} else name
+
+
+@register.filter
+def at(moment: datetime | None, format_string: str = "H:i") -> str:
+    """14:05 PST: a time in the active zone, always naming the zone, because an executive
+    reading "Due 09:47" cannot tell whose 09:47 it is."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{dateformat.format(local, format_string)} {zone_abbreviation(local)}"
+
+
+@register.filter
+def zone_name(zone: ZoneInfo | str) -> str:
+    """America/Los_Angeles (PST): the zone's name with its abbreviation now."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    abbreviation = zone_abbreviation(timezone.localtime(timezone.now(), zone))
+    return zone.key if abbreviation in {zone.key, ""} else f"{zone.key} ({abbreviation})"

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db import connection
@@ -43,7 +44,7 @@ from briefs.forms import (
     ShareLinkForm,
     UpdateForm,
 )
-from briefs.middleware import zone_from_request
+from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
     Incident,
     OperatingState,
@@ -216,7 +217,15 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     # Otherwise the page is cached per user, address, brief version, minute and zone (`live.key`)
     # and last executive visit. Drawing the side panel's forms costs far more than the rest.
     material = "|".join(
-        [live.key, str(user.pk), user.get_username(), request.get_full_path(), str(links_viewed_at)]
+        [
+            live.key,
+            str(user.pk),
+            user.get_username(),
+            request.get_full_path(),
+            str(links_viewed_at),
+            # base.html proposes a time zone until the user has one.
+            str(request.session.get(PROPOSE_ZONE, False)),
+        ]
     )
 
     def render_page() -> str:
@@ -257,6 +266,7 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         estimate=estimate,
         corrects=form.corrected,
         posted_at=now,
+        as_of=data["as_of"],
     )
     brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
     if not request.htmx:
@@ -305,20 +315,29 @@ def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> H
 # --- Exports ----------------------------------------------------------------------------------
 
 
-def markdown_response(request: HttpRequest, incident: Incident, *, architect: bool) -> HttpResponse:
-    context = brief_context(incident, zone=zone_from_request(request), architect=architect)
+def markdown_response(
+    request: HttpRequest, incident: Incident, *, architect: bool, zone: ZoneInfo | None = None
+) -> HttpResponse:
+    """The brief as Markdown, in `zone` (default: the viewer's)."""
+    zone = zone or zone_from_request(request)
+    context = brief_context(incident, zone=zone, architect=architect)
     # Typed text is escaped for Markdown in the template (|md), not for HTML.
-    text = render_to_string("briefs/brief.md", context, request=request)
+    with timezone.override(zone):
+        text = render_to_string("briefs/brief.md", context, request=request)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = "inline"
     return response
 
 
-def pdf_response(request: HttpRequest, incident: Incident, *, architect: bool) -> HttpResponse:
+def pdf_response(
+    request: HttpRequest, incident: Incident, *, architect: bool, zone: ZoneInfo
+) -> HttpResponse:
+    """The brief as PDF, in `zone`: the incident's, or the executive link reader's own."""
+
     def render_brief() -> tuple[bytes, str]:
         return brief_pdf(
             incident,
-            zone=zone_from_request(request),
+            zone=zone,
             size=pdf.page_size_for(request.GET.get("size")),
             appendix=architect and request.GET.get("appendix") == "1",
             base_url=request.build_absolute_uri("/"),
@@ -353,7 +372,8 @@ def pdf_download(
 @require_GET
 def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
-    return pdf_response(request, incident, architect=True)
+    # In the incident's zone, as the executive link's PDF: the printout is for the CEO.
+    return pdf_response(request, incident, architect=True, zone=incident.zone)
 
 
 @require_GET

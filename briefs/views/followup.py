@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -341,14 +342,14 @@ def rca_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def rca_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
     _resolved_or_404(incident)
-    return rca_pdf_response(request, incident)
+    return rca_pdf_response(request, incident, zone=incident.zone)
 
 
-def rca_pdf_response(request: HttpRequest, incident: Incident) -> HttpResponse:
+def rca_pdf_response(request: HttpRequest, incident: Incident, *, zone: ZoneInfo) -> HttpResponse:
     def render_rca() -> tuple[bytes, str]:
         return render_rca_pdf(
             incident,
-            zone=zone_from_request(request),
+            zone=zone,
             size=pdf.page_size_for(request.GET.get("size")),
             base_url=request.build_absolute_uri("/"),
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_not_required
 from django.db.models.expressions import RawSQL
@@ -29,7 +31,7 @@ from briefs.guesses import (
     guesses_params,
     share_link_rate_limited,
 )
-from briefs.middleware import zone_from_request
+from briefs.middleware import link_zone
 from briefs.models import (
     Incident,
     ShareLink,
@@ -44,7 +46,7 @@ logger = logging.getLogger(__name__)
 # What the executive views need of the link and its incident. Every request reads them, so the
 # query fetches these columns only and skips ordering: the page itself comes from the cache.
 _LINK_FIELDS = ["incident_id", "expires_at", "revoked_at", "last_viewed_at", "seen_sequence"]
-_INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at"]
+_INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at", "time_zone"]
 
 
 def _active_link(request: HttpRequest, token: str) -> ShareLink:
@@ -64,6 +66,11 @@ def _active_link(request: HttpRequest, token: str) -> ShareLink:
     raise Http404("No such brief")
 
 
+def _zone_context(zone: ZoneInfo, incident_zone: str) -> dict[str, Any]:
+    """What base_public.html's zone switch needs: the zone shown and the incident's own."""
+    return {"zone": zone, "incident_zone": incident_zone, "own_zone": zone.key != incident_zone}
+
+
 def _public_headers(response: HttpResponse) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
@@ -77,6 +84,7 @@ def _public_headers(response: HttpResponse) -> HttpResponse:
 _LINK_AND_STAMP_SQL = f"""
     SELECT link.id, link.incident_id, link.seen_sequence, link.last_viewed_at,
            incident.version AS incident_version, incident.updated_at AS incident_updated_at,
+           incident.time_zone AS incident_time_zone,
            ({GUESSES_SQL}) AS guesses
     FROM {ShareLink._meta.db_table} link
     JOIN {Incident._meta.db_table} incident ON incident.id = link.incident_id
@@ -97,13 +105,15 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
     check_guesses(link.guesses)  # type: ignore[attr-defined]
     full_timeline = request.GET.get("timeline") == "full"
     share_url = reverse("briefs:share_view", args=[token])
+    incident_zone: str = link.incident_time_zone  # type: ignore[attr-defined]
+    zone = link_zone(request, incident_zone)
     suffix = "&timeline=full" if full_timeline else ""
     # What is new is measured against the previous visit, recorded after this one is drawn.
     live = LiveRegion(
         link.incident_id,
         # The two incident columns ride along on the raw query's link row.
         stamp=stamp_of(link.incident_id, link.incident_version, link.incident_updated_at),  # type: ignore[attr-defined]
-        zone=zone_from_request(request),
+        zone=zone,
         now=now,
         architect=False,
         seen_sequence=link.seen_sequence,
@@ -128,6 +138,7 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
             "live": live.html(),
             "pdf_url": f"{share_url}/pdf",
             "text_url": f"{share_url}/brief.md",
+            **_zone_context(zone, incident_zone),
         }
         return render_to_string("briefs/share.html", context)
 
@@ -142,7 +153,8 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
 def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
-    return _public_headers(markdown_response(request, incident, architect=False))
+    zone = link_zone(request, incident.time_zone)
+    return _public_headers(markdown_response(request, incident, architect=False, zone=zone))
 
 
 @login_not_required
@@ -150,7 +162,8 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 @share_link_rate_limited
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(request, token)
-    return _public_headers(pdf_response(request, link.incident, architect=False))
+    zone = link_zone(request, link.incident.time_zone)
+    return _public_headers(pdf_response(request, link.incident, architect=False, zone=zone))
 
 
 def _link_rca(request: HttpRequest, token: str) -> Incident:
@@ -166,13 +179,17 @@ def _link_rca(request: HttpRequest, token: str) -> Incident:
 @share_link_rate_limited
 def share_rca(request: HttpRequest, token: str) -> HttpResponse:
     incident = _link_rca(request, token)
-    context = rca_context(incident, zone=zone_from_request(request))
-    context.update({"architect": False, "token": token})
-    return _public_headers(render(request, "briefs/share_rca.html", context))
+    zone = link_zone(request, incident.time_zone)
+    context = rca_context(incident, zone=zone)
+    context.update({"architect": False, "token": token, **_zone_context(zone, incident.time_zone)})
+    with timezone.override(zone):
+        return _public_headers(render(request, "briefs/share_rca.html", context))
 
 
 @login_not_required
 @require_safe
 @share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    return _public_headers(rca_pdf_response(request, _link_rca(request, token)))
+    incident = _link_rca(request, token)
+    zone = link_zone(request, incident.time_zone)
+    return _public_headers(rca_pdf_response(request, incident, zone=zone))

@@ -10,6 +10,8 @@ from zoneinfo import available_timezones
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.paginator import Paginator
@@ -45,14 +47,16 @@ from briefs.forms import (
     StepForm,
     WhatHappenedForm,
 )
-from briefs.middleware import TIME_ZONE_COOKIE, zone_from_request
+from briefs.middleware import PROPOSE_ZONE, set_zone_cookie, zone_from_request
 from briefs.models import (
     CENT,
     SECONDS_PER_HOUR,
     ActionItem,
     Incident,
     IncidentUpdate,
+    Profile,
     Status,
+    zone_named,
 )
 from briefs.services import (
     EstimateInput,
@@ -62,6 +66,7 @@ from briefs.services import (
     incident_create_draft,
     incident_mark_escalated,
     incident_save_versioned,
+    profile_set_time_zone,
 )
 from briefs.views.common import HtmxHttpRequest, current_user, incident_for_editor
 
@@ -128,7 +133,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def incident_new(request: HttpRequest) -> HttpResponse:
-    incident = incident_create_draft(owner=current_user(request), title=wizard.DRAFT_TITLE)
+    incident = incident_create_draft(
+        owner=current_user(request),
+        title=wizard.DRAFT_TITLE,
+        # The owner's zone: the cookie is set from their profile at login (briefs.middleware).
+        time_zone=zone_from_request(request).key,
+    )
     return redirect("briefs:incident_step", incident.public_id, "assess")
 
 
@@ -487,14 +497,10 @@ def time_zone(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         chosen = request.POST.get("time_zone", "")
         if chosen in zones:
+            profile_set_time_zone(user=current_user(request), time_zone=chosen)
+            request.session.pop(PROPOSE_ZONE, None)
             response = redirect(next_url)
-            response.set_cookie(
-                TIME_ZONE_COOKIE,
-                chosen,
-                max_age=365 * 86400,
-                samesite="Lax",
-                secure=request.is_secure(),
-            )
+            set_zone_cookie(response, request, chosen)
             return response
         return render(
             request,
@@ -503,3 +509,21 @@ def time_zone(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     return render(request, "briefs/time_zone.html", {"zones": zones, "next": next_url})
+
+
+class SignInView(LoginView):
+    """Django's login, which also brings the user's stored time zone to this browser.
+
+    A class because Django's login is one; only `form_valid` changes. A user who never chose a
+    zone is flagged in the session, and base.html proposes their browser's zone.
+    """
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        stored = Profile.objects.filter(user=form.get_user()).values_list("time_zone", flat=True)
+        zone = zone_named(next(iter(stored), ""))
+        if zone is None:
+            self.request.session[PROPOSE_ZONE] = True
+        else:
+            set_zone_cookie(response, self.request, zone.key)
+        return response

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", type=Path, required=True)
         parser.add_argument("--size", choices=["A4", "letter"], default=settings.PDF_PAGE_SIZE)
         parser.add_argument("--appendix", action="store_true", help="add the script and glossary")
-        parser.add_argument("--time-zone", default=settings.DEFAULT_USER_TIME_ZONE)
+        parser.add_argument("--time-zone", help="default: the incident's zone")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         try:
             content, _etag = brief_pdf(
                 incident,
-                zone=ZoneInfo(options["time_zone"]),
+                zone=ZoneInfo(options["time_zone"]) if options["time_zone"] else incident.zone,
                 size=options["size"],
                 appendix=options["appendix"],
                 base_url=settings.SITE_URL + "/",
