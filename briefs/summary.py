@@ -263,9 +263,11 @@ def _impact(incident: Incident) -> str:
     text = " ".join(_ended(part) for part in parts if part)
     if text:
         return text
+    # A resolved brief is a record: what was at risk, not what is.
+    was, were = ("was ", "were ") if incident.resolved_at is not None else ("", "")
     return (
-        f"{incident.money(estimate.revenue_per_hour)} of revenue at risk per hour; "
-        f"about {estimate.customers_affected:,} customers affected."
+        f"{incident.money(estimate.revenue_per_hour)} of revenue {was}at risk per hour; "
+        f"about {estimate.customers_affected:,} customers {were}affected."
     )
 
 

@@ -35,7 +35,7 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
 
 # The answers page 1 gives, by their labels: the key figures, then one line per question.
-FIGURES = ["Revenue at risk", "Customers affected", "Expected resolution"]
+FIGURES = ["Revenue at risk", "Customers affected"]
 ANSWERS = [
     "What happened",
     "Impact",
@@ -47,12 +47,20 @@ ANSWERS = [
 OPEN_HEADINGS = [
     "Cost so far",
     *FIGURES,
+    "Expected resolution",
     "Next update",
     "What we need from you",
     *ANSWERS,
     "What we are doing",
 ]
-RESOLVED_HEADINGS = ["Total cost", *FIGURES, "What was decided", *ANSWERS, "What we did"]
+RESOLVED_HEADINGS = [
+    "Total cost",
+    *FIGURES,
+    "Resolution",
+    "What was decided",
+    *ANSWERS,
+    "What we did",
+]
 # What page 1 leaves to the following pages.
 LATER = [
     "Business impact",
@@ -417,3 +425,11 @@ def test_money_on_page_one_is_the_estimate_when_no_impact_is_described(
     _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     content = client.get(f"/b/{token}").content.decode()
     assert "$22,000 of revenue at risk per hour; about 40,000 customers affected." in content
+    # Once resolved, the same line is a record (a new version, as the resolve service makes).
+    Incident.objects.filter(pk=incident.pk).update(
+        resolved_at=NOW, status="resolved", version=incident.version + 1
+    )
+    content = client.get(f"/b/{token}").content.decode()
+    assert (
+        "$22,000 of revenue was at risk per hour; about 40,000 customers were affected." in content
+    )
