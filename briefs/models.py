@@ -499,6 +499,17 @@ class Incident(models.Model):
     def is_overdue(self, now: datetime | None = None) -> bool:
         return self.overdue_by(now) is not None
 
+    def overseer_name(self) -> str:
+        """Who personally oversees the remediation, as a reader of the brief names them.
+
+        The architect may type "I" (the script is spoken in the first person); the brief is read
+        without them in the room, so there it is the owner's name.
+        """
+        name = self.remediation_overseer.strip()
+        if name.lower() in {"i", "me", "myself"}:
+            return self.owner.get_full_name() or self.owner.get_username()
+        return name
+
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
 

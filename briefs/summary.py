@@ -278,21 +278,22 @@ def _detection(incident: Incident) -> str:
     delay = max(incident.detected_at - incident.started_at, timedelta(0))
     minutes = int(delay.total_seconds() // 60)
     when = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
+    # "Detected in 0 min" reads like a glitch: within the minute, we noticed at once.
+    detected = "Detected at once" if minutes == 0 else f"Detected in {when}"
     if incident.monitoring_changes:
         sooner = _lower_first(flat(incident.monitoring_changes))
-        return f"Detected in {when}; to catch it sooner: {sooner}"
-    return f"Detected {when} after it started."
+        return f"{detected}; to catch it sooner: {sooner}"
+    return "Detected at once." if minutes == 0 else f"Detected {when} after it started."
 
 
 def _accountability(incident: Incident) -> Line | None:
     """Who is accountable and who personally oversees the fix: both named on the one line."""
     if not incident.remediation_overseer:
         return _line(incident.accountability)
+    overseer_name = incident.overseer_name()
     if not incident.accountability.strip():
-        return one_line(f"{OVERSEEN}{incident.remediation_overseer}")
-    statement, overseer = pair(
-        incident.accountability, incident.remediation_overseer, glue=f". {OVERSEEN}."
-    )
+        return one_line(f"{OVERSEEN}{overseer_name}")
+    statement, overseer = pair(incident.accountability, overseer_name, glue=f". {OVERSEEN}.")
     text = f"{_ended(statement.text)} {OVERSEEN}{_ended(overseer.text)}"
     return Line(text, statement.shortened or overseer.shortened)
 

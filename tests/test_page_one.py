@@ -433,3 +433,33 @@ def test_money_on_page_one_is_the_estimate_when_no_impact_is_described(
     assert (
         "$22,000 of revenue was at risk per hour; about 40,000 customers were affected." in content
     )
+
+
+def test_an_overseer_typed_as_i_is_named_on_the_brief_the_link_and_the_pdf(
+    client: Client, owner: User
+) -> None:
+    # The script is spoken in the first person; the brief is read without the architect.
+    owner.first_name, owner.last_name = "Olivia", "Owner"
+    owner.save()
+    incident = make_incident(
+        owner=owner, accountability="The whole infrastructure team.", remediation_overseer="I"
+    )
+    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/b/{token}").content.decode()))
+    first = page_texts(client.get(f"/b/{token}/pdf").content)[0]
+    markdown = client.get(f"/b/{token}/brief.md").content.decode()
+    assert "Overseen by Olivia Owner." in page
+    assert "Olivia Owner personally oversees the remediation." in page
+    assert "Overseen by Olivia Owner." in " ".join(first.split())
+    assert "Olivia Owner personally oversees the remediation." in markdown
+    for text in (page, first, markdown):
+        assert "Overseen by I" not in text and "I personally oversees" not in text
+
+
+def test_detection_within_the_minute_reads_at_once(client: Client, owner: User) -> None:
+    incident = make_incident(owner=owner, detected_at=None)
+    Incident.objects.filter(pk=incident.pk).update(detected_at=incident.started_at)
+    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
+    content = client.get(f"/b/{token}").content.decode()
+    assert "Detected at once." in content
+    assert "Detected in 0 min" not in content
