@@ -215,7 +215,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "briefs.auth.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling: a client address is locked out after too many failures, for one username
 # or across several. Another address is unaffected, so an attacker cannot lock a real user out.
