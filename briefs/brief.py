@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -73,11 +73,7 @@ def cached_html(key: str, render: Callable[[], str]) -> SafeString:
     Only for HTML whose key names everything it depends on (so an entry is never stale, only
     unused) and which holds no per-request secret: no CSRF token, no CSP nonce.
     """
-    fragments = caches["fragments"]
-    html: str | None = fragments.get(key)
-    if html is None:
-        html = render()
-        fragments.set(key, html, FRAGMENT_SECONDS)
+    html = cast(str, caches["fragments"].get_or_set(key, render, FRAGMENT_SECONDS))
     return mark_safe(html)  # noqa: S308 - our own templates' escaped output
 
 

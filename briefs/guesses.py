@@ -78,7 +78,6 @@ def _record_miss(request: HttpRequest, now: datetime) -> int:
 def _too_many_guesses() -> HttpResponse:
     response = HttpResponse("Too many attempts. Try again in a minute.", status=429)
     response["Retry-After"] = "60"
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -119,5 +119,5 @@ class CacheHeadersMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         elif not response.has_header("Cache-Control"):
-            response["Cache-Control"] = "no-store"
+            patch_cache_control(response, no_store=True)
         return response

@@ -28,12 +28,13 @@ from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import cache as django_cache
 from django.core.cache import caches
+from django.utils.http import content_disposition_header
 from fontTools.ttLib import TTFont, woff2
 from weasyprint import CSS, HTML
 from weasyprint import __version__ as weasyprint_version
@@ -405,14 +406,6 @@ def _describe(status: int) -> str:
 
 # --- Download names ---------------------------------------------------------------------------
 
-# Letters that NFKD does not split into a base letter and an accent.
-_ASCII_LETTERS = str.maketrans(
-    {
-        "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h",
-        "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "Th", "þ": "th",
-        "ı": "i", "€": "EUR", "£": "GBP", "&": " and ",
-    }
-)  # fmt: skip
 _QUOTES = re.compile(r"[\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb]")
 FILENAME_MAX = 80
 
@@ -433,32 +426,28 @@ def _slug(text: str, *, max_length: int) -> str:
     return slug[:max_length].rstrip("-")
 
 
-def pdf_filename(title: str, suffix: str = "brief") -> str:
-    """An ASCII-only download name such as ``checkout-outage-brief.pdf`` (at most 80 chars)."""
-    ascii_title = unicodedata.normalize("NFKD", _clean_title(title).translate(_ASCII_LETTERS))
-    ascii_title = ascii_title.encode("ascii", "ignore").decode("ascii")
-    ascii_suffix = _slug(suffix.encode("ascii", "ignore").decode("ascii"), max_length=20)
-    tail = f"-{ascii_suffix}.pdf" if ascii_suffix else ".pdf"
-    slug = _slug(ascii_title, max_length=FILENAME_MAX - len(tail)) or "incident"
-    return slug + tail
-
-
-def _unicode_filename(title: str, suffix: str) -> str:
-    unicode_suffix = _slug(_clean_title(suffix), max_length=20)
-    tail = f"-{unicode_suffix}.pdf" if unicode_suffix else ".pdf"
+def download_filename(title: str, suffix: str = "brief", *, extension: str = "pdf") -> str:
+    """A download name such as ``checkout-outage-brief.pdf`` (at most 80 characters): the
+    title's words in lower case, letters such as Ł kept, no quote, newline or slash."""
+    clean_suffix = _slug(_clean_title(suffix), max_length=20)
+    tail = f"-{clean_suffix}.{extension}" if clean_suffix else f".{extension}"
     slug = _slug(_clean_title(title), max_length=FILENAME_MAX - len(tail)) or "incident"
     return slug + tail
 
 
-def content_disposition(filename_title: str, suffix: str = "brief") -> str:
-    """A ``Content-Disposition`` value for the PDF of an incident titled ``filename_title``.
+def content_disposition(
+    title: str, suffix: str = "brief", *, extension: str = "pdf", attachment: bool = True
+) -> str:
+    """The ``Content-Disposition`` of a download of the incident titled ``title``.
 
-    Old clients read the ASCII ``filename``; others the UTF-8 ``filename*`` (RFC 6266), which
-    keeps letters such as Ł. Both are built from slugs, so no quote, newline or slash survives.
+    Django's `content_disposition_header` (RFC 6266) writes it: ``filename="..."`` for an
+    ASCII name, ``filename*=utf-8''...`` for one with letters beyond ASCII.
     """
-    ascii_name = pdf_filename(filename_title, suffix)
-    utf8_name = quote(_unicode_filename(filename_title, suffix), safe="")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
+    header = content_disposition_header(
+        attachment, download_filename(title, suffix, extension=extension)
+    )
+    assert header is not None  # a download name is never empty
+    return header
 
 
 # --- Caching ----------------------------------------------------------------------------------

@@ -184,7 +184,7 @@ _shared_cache: dict[str, object] = (
 )
 CACHES = {
     "default": _shared_cache,
-    # Rendered brief fragments, keyed by everything they depend on (briefs.brief.live_fragment):
+    # Rendered brief fragments, keyed by everything they depend on (briefs.brief.cached_html):
     # an entry is never stale, so each process may keep its own copy in memory.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -215,7 +215,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "briefs.auth.ModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Login throttling: a client address is locked out after too many failures, for one username
 # or across several. Another address is unaffected, so an attacker cannot lock a real user out.

@@ -196,3 +196,12 @@ def test_any_escaped_text_renders_as_exactly_its_characters(text: str) -> None:
     assert children <= {"text", "softbreak", "hardbreak"}
     shown = " ".join(_inline_text(t) for t in tokens if t.type == "inline")
     assert _squash(shown) == _squash(text)
+
+
+def test_the_export_names_its_file_after_the_incident(owner_client: Client, owner: User) -> None:
+    incident = make_incident(owner=owner, title="Łódź checkout outage")
+
+    response = owner_client.get(f"/incidents/{incident.public_id}/brief.md")
+
+    expected = "inline; filename*=utf-8''%C5%82%C3%B3d%C5%BA-checkout-outage-brief.md"
+    assert response["Content-Disposition"] == expected

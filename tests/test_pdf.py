@@ -17,7 +17,6 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
-from briefs import pdf
 from briefs.models import CeoDecision, Incident
 from briefs.services import share_link_create, update_post
 from tests.factories import make_estimate, make_incident
@@ -326,7 +325,3 @@ def test_long_timelines_print_the_last_day_in_full_and_older_days_in_one_line(
     assert "Entry at hour 0" not in text
     assert "earlier days in one line each" in text
     assert "4 updates" in text
-
-
-def test_pdf_filename_helper_is_safe() -> None:
-    assert pdf.pdf_filename('Ünïcode "quoted"\nnew/line') == "unicode-quoted-new-line-brief.pdf"

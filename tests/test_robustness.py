@@ -4,11 +4,12 @@ and posts, a write that fails half-way, and a timeline that refuses changes (iss
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import partial, wraps
 from html.parser import HTMLParser
 from typing import Any
 from unittest import mock
@@ -26,7 +27,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from briefs import wizard
@@ -168,8 +169,12 @@ def frozen() -> Iterator[None]:
 
 
 def hostile_fields(fields: dict[str, str]) -> st.SearchStrategy[dict[str, str]]:
-    """One to three of the form's fields, each given a hostile value of its kind."""
-    return st.lists(st.sampled_from(sorted(fields)), min_size=1, max_size=3, unique=True).flatmap(
+    """Up to three of the form's fields, each given a hostile value of its kind.
+
+    None at all is the control, the form's valid answers as they are: hypothesis tries the simplest
+    example first, so every run has one answer the form must keep (`each_outcome_occurs`).
+    """
+    return st.lists(st.sampled_from(sorted(fields)), max_size=3, unique=True).flatmap(
         lambda names: st.fixed_dictionaries({name: HOSTILE[fields[name]] for name in names})
     )
 
@@ -220,6 +225,34 @@ def local_input(moment: datetime, zone: str) -> str:
     return f'value="{timezone.localtime(moment, ZoneInfo(zone)):%Y-%m-%dT%H:%M}"'
 
 
+# How each example of a "refused or kept" property test ended. Such a test would also pass if
+# every input were refused (or every one kept); `each_outcome_occurs` fails it unless both happened.
+_OUTCOMES: Counter[str] = Counter()
+
+
+def outcome(name: str) -> None:
+    """Record how this example ended (also in hypothesis' statistics, as an event)."""
+    event(name)
+    _OUTCOMES[name] += 1
+
+
+def each_outcome_occurs(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """After all of a property test's examples, every outcome in `names` was recorded at least
+    once: the test exercised each of the paths it checks."""
+
+    def decorate(test: Callable[..., None]) -> Callable[..., None]:
+        @wraps(test)
+        def run(*args: Any, **kwargs: Any) -> None:
+            _OUTCOMES.clear()
+            test(*args, **kwargs)
+            missing = [name for name in names if not _OUTCOMES[name]]
+            assert not missing, f"no example ended {' or '.join(missing)}: {dict(_OUTCOMES)}"
+
+        return run
+
+    return decorate
+
+
 # --- 14: hostile input in every wizard step ---------------------------------------------------
 
 
@@ -258,6 +291,7 @@ def _check_step_round_trip(
 
 
 @pytest.mark.parametrize("slug", list(STEP_FIELDS))
+@each_outcome_occurs("refused", "kept")
 @HOSTILE_EXAMPLES
 @given(data=st.data())
 def test_hostile_input_on_a_wizard_step_is_refused_or_kept_exactly_as_typed(
@@ -278,6 +312,7 @@ def test_hostile_input_on_a_wizard_step_is_refused_or_kept_exactly_as_typed(
     if response.status_code == 400:
         assert draft.version == 1
         assert_no_live_markup(response.content.decode(), typed)
+        outcome("refused")
         return
     assert draft.version == 2
     page = owner_client.get(step_url(draft, slug))
@@ -288,6 +323,7 @@ def test_hostile_input_on_a_wizard_step_is_refused_or_kept_exactly_as_typed(
     review = owner_client.get(step_url(draft, "review"))
     assert review.status_code == 200
     assert_no_live_markup(review.content.decode(), typed)
+    outcome("kept")
 
 
 @pytest.mark.parametrize("slug", list(STEP_FIELDS))
@@ -380,6 +416,7 @@ def _check_update_round_trip(
             assert linebreaksbr(stored, autoescape=True) in page
 
 
+@each_outcome_occurs("refused", "kept")
 @HOSTILE_EXAMPLES
 @given(data=st.data())
 def test_hostile_input_on_the_update_form_is_refused_or_kept_exactly_as_typed(
@@ -403,6 +440,7 @@ def test_hostile_input_on_the_update_form_is_refused_or_kept_exactly_as_typed(
     if response.status_code == 400:
         assert not incident.updates.exists()
         assert incident.estimates.count() == 1
+        outcome("refused")
         return
     assert response.status_code == (200 if htmx else 302)
     update = incident.updates.get()
@@ -411,6 +449,7 @@ def test_hostile_input_on_the_update_form_is_refused_or_kept_exactly_as_typed(
     page = brief.content.decode()
     _check_update_round_trip(update, typed, zone, page)
     assert_no_live_markup(page, typed)
+    outcome("kept")
 
 
 @settings(HOSTILE_EXAMPLES, max_examples=20)
@@ -440,6 +479,7 @@ TEXT_TARGETS = [
 ]
 
 
+@each_outcome_occurs("refused", "stored")
 @settings(HOSTILE_EXAMPLES, max_examples=40)
 @given(
     target=st.sampled_from(TEXT_TARGETS),
@@ -482,6 +522,7 @@ def test_invalid_utf8_is_refused_or_stored_as_received(
 
     assert response.status_code in {302, 400}
     if response.status_code == 400:
+        outcome("refused")
         return
     # Django decodes what is not UTF-8 (as U+FFFD, or the whole body as Latin-1); whatever
     # the view received is what is stored and shown.
@@ -499,6 +540,7 @@ def test_invalid_utf8_is_refused_or_stored_as_received(
             assert escape(stored) in page
     if received:
         assert stored == received
+    outcome("stored")
 
 
 # --- 14: the named cases, always, in every form -----------------------------------------------

@@ -508,7 +508,7 @@ def test_a_pathological_brief_renders_in_time_or_fails_cleanly_while_others_are_
     assert answered and set(answered) == {200}
 
 
-# --- The logged-in user, loaded on every request (briefs.auth) --------------------------------
+# --- The logged-in user, loaded on every request (Django's ModelBackend) ---------------------
 
 
 def test_changing_the_password_ends_the_other_sessions(owner_client: Client, owner: User) -> None:
@@ -524,22 +524,19 @@ def test_a_deleted_user_is_logged_out(owner_client: Client, owner: User) -> None
     assert owner_client.get("/").status_code == 302
 
 
-def test_a_session_naming_no_valid_user_id_is_anonymous(owner: User) -> None:
-    from briefs.auth import ModelBackend
+def test_a_session_naming_a_missing_user_is_anonymous(owner_client: Client, owner: User) -> None:
+    session = owner_client.session
+    session["_auth_user_id"] = str(owner.pk + 1000)
+    session.save()
 
-    backend = ModelBackend()
-    assert backend.get_user("not-a-number") is None
-    assert backend.get_user(owner.pk + 1000) is None
-    user = backend.get_user(str(owner.pk))
-    assert user is not None
-    assert (user.pk, user.username, user.password) == (owner.pk, "owner", owner.password)
+    assert owner_client.get("/").status_code == 302
 
 
-def test_the_logged_in_user_comes_with_aware_datetimes(owner: User) -> None:
-    from briefs.auth import ModelBackend
+def test_the_logged_in_user_comes_with_aware_datetimes(owner_client: Client, owner: User) -> None:
+    response = owner_client.get("/")
 
-    user = ModelBackend().get_user(owner.pk)
-    assert user is not None
+    user = response.wsgi_request.user
+    assert user.pk == owner.pk
     assert timezone.is_aware(user.date_joined)
     assert user.date_joined == owner.date_joined
 

@@ -324,9 +324,12 @@ def markdown_response(
     # Typed text is escaped for Markdown in the template (|md), not for HTML.
     with timezone.override(zone):
         text = render_to_string("briefs/brief.md", context, request=request)
-    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = "inline"
-    return response
+    disposition = pdf.content_disposition(incident.title, extension="md", attachment=False)
+    return HttpResponse(
+        text,
+        content_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 def pdf_response(

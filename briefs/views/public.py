@@ -1,4 +1,8 @@
-"""The executive link: read-only, no account, nothing beyond its one brief."""
+"""The executive link: read-only, no account, nothing beyond its one brief.
+
+Its answers' headers (no-store, noindex, no-referrer) come from `CacheHeadersMiddleware`
+(briefs.middleware), for every answer under /b/ whatever its status: none are set here.
+"""
 
 from __future__ import annotations
 
@@ -71,13 +75,6 @@ def _zone_context(zone: ZoneInfo, incident_zone: str) -> dict[str, Any]:
     return {"zone": zone, "incident_zone": incident_zone, "own_zone": zone.key != incident_zone}
 
 
-def _public_headers(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 # The executive link's hot path: one indexed lookup joined to the incident's version stamp and
 # the client's wrong guesses this minute, then the page from the fragment cache. Raw SQL
 # because here the ORM's query compilation costs more than the query itself (make bench).
@@ -128,7 +125,7 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
         response = HttpResponse(live.html())
         response["ETag"] = live.etag
         response = get_conditional_response(request, etag=live.etag, response=response) or response
-        return _public_headers(response)
+        return response
     if request.method == "GET":
         services.share_link_record_visit(link=link, now=now)
 
@@ -144,7 +141,7 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
 
     # The whole page holds no per-request secret either (the CSP has no nonce), so it is
     # cached beside its live region and, like it, shared by every executive of that minute.
-    return _public_headers(HttpResponse(cached_html(f"share-page:{live.key}", render_page)))
+    return HttpResponse(cached_html(f"share-page:{live.key}", render_page))
 
 
 @login_not_required
@@ -154,7 +151,7 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
     zone = link_zone(request, incident.time_zone)
-    return _public_headers(markdown_response(request, incident, architect=False, zone=zone))
+    return markdown_response(request, incident, architect=False, zone=zone)
 
 
 @login_not_required
@@ -163,7 +160,7 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(request, token)
     zone = link_zone(request, link.incident.time_zone)
-    return _public_headers(pdf_response(request, link.incident, architect=False, zone=zone))
+    return pdf_response(request, link.incident, architect=False, zone=zone)
 
 
 def _link_rca(request: HttpRequest, token: str) -> Incident:
@@ -183,7 +180,7 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
     context = rca_context(incident, zone=zone)
     context.update({"architect": False, "token": token, **_zone_context(zone, incident.time_zone)})
     with timezone.override(zone):
-        return _public_headers(render(request, "briefs/share_rca.html", context))
+        return render(request, "briefs/share_rca.html", context)
 
 
 @login_not_required
@@ -192,4 +189,4 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
     incident = _link_rca(request, token)
     zone = link_zone(request, incident.time_zone)
-    return _public_headers(rca_pdf_response(request, incident, zone=zone))
+    return rca_pdf_response(request, incident, zone=zone)
