@@ -12,8 +12,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.functions import Length
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -162,6 +173,57 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         leaves them out, and starting another escalation deletes those older than a day."""
         return self.filter(status=Status.DRAFT, version=1, title=DRAFT_TITLE)
 
+    def with_action_counts(self, today: date) -> IncidentQuerySet:
+        """Each incident's open and overdue action items (`open_actions`, `overdue_actions`),
+        counted in the database: the dashboard's rows and totals."""
+        open_items = ActionItem.objects.filter(incident=OuterRef("pk"), done_at__isnull=True)
+        return self.annotate(
+            open_actions=_count_of(open_items),
+            overdue_actions=_count_of(open_items.filter(due_on__lt=today)),
+        )
+
+    def dashboard_totals(
+        self, *, today: date, weeks: list[tuple[datetime, datetime]]
+    ) -> dict[str, int]:
+        """The dashboard's totals in one aggregate query: promises kept and made by resolved
+        incidents (stored at resolution; open ones are added from their loaded rows), open and
+        overdue action items, and how many incidents started in each of `weeks` ([start, end))."""
+        # The counts summed as expressions, not by the annotations' names: aggregating over a
+        # subquery annotation by name drops it from the inner query (Django 6.1), and SQLite
+        # then sums the string "open_actions".
+        open_items = ActionItem.objects.filter(incident=OuterRef("pk"), done_at__isnull=True)
+        return self.aggregate(
+            kept=Sum("promises_kept", default=0),
+            promised=Sum("promises_made", default=0),
+            open_actions=Sum(_count_of(open_items), default=0),
+            overdue_actions=Sum(_count_of(open_items.filter(due_on__lt=today)), default=0),
+            **{
+                f"week_{index}": Count("pk", filter=Q(started_at__gte=start, started_at__lt=end))
+                for index, (start, end) in enumerate(weeks)
+            },
+        )
+
+    def stage_durations(self) -> QuerySet[Incident, tuple[timedelta | None, ...]]:
+        """(start → detection, detection → escalation, escalation → resolution) per incident,
+        subtracted in the database: the dashboard's medians. Neither SQLite nor Django has a
+        median aggregate, so this is the one query whose rows grow with the incidents."""
+        return self.values_list(
+            *(
+                ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+                for start, end in [
+                    ("started_at", "detected_at"),
+                    ("detected_at", "escalated_at"),
+                    ("escalated_at", "resolved_at"),
+                ]
+            )
+        )
+
+
+def _count_of(rows: QuerySet[ActionItem]) -> Coalesce:
+    """How many of `rows` (filtered on OuterRef("pk")) there are, as a subquery annotation."""
+    counted = rows.order_by().values("incident").annotate(number=Count("pk")).values("number")
+    return Coalesce(Subquery(counted), 0)
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -303,10 +365,22 @@ class Incident(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # What the brief states of a resolved incident and the dashboard totals in SQL: its final
+    # cost (`final_cost().amount`) and the update promises kept and made
+    # (`timeline.promise_record`). Written by `services.final_figures_store` whenever a resolved
+    # incident changes, cleared (None) while it is open; the brief still computes its own.
+    final_cost_amount = models.DecimalField(
+        max_digits=24, decimal_places=2, null=True, blank=True, editable=False
+    )
+    promises_kept = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    promises_made = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = IncidentQuerySet.as_manager()
-    # The audit trail: who changed which field, when, from what to what.
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The audit trail: who changed which field, when, from what to what. The stored figures
+    # are derived, not edited, so they are left out.
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "final_cost_amount", "promises_kept", "promises_made"]
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -363,6 +437,21 @@ class Incident(models.Model):
                 name="incident_cadence_range",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="incident_version_positive"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=False)
+                | Q(
+                    final_cost_amount__isnull=True,
+                    promises_kept__isnull=True,
+                    promises_made__isnull=True,
+                ),
+                name="incident_final_figures_only_when_resolved",
+            ),
+            models.CheckConstraint(
+                condition=Q(promises_kept__isnull=True)
+                | Q(promises_made__isnull=True)
+                | Q(promises_kept__lte=F("promises_made")),
+                name="incident_promises_kept_of_made",
+            ),
             *_max_lengths(
                 "incident",
                 title=TITLE_LENGTH,

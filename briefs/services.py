@@ -33,6 +33,7 @@ from briefs.models import (
     ShareLink,
     Status,
 )
+from briefs.timeline import promise_record
 
 MAX_SHARE_LINK_DAYS = 30
 DEFAULT_SHARE_LINK_DAYS = 7
@@ -144,6 +145,10 @@ def update_post(
     if eta_earliest is not None and eta_latest is not None:
         locked.eta_earliest, locked.eta_latest = eta_earliest, eta_latest
         changed += ["eta_earliest", "eta_latest"]
+    if locked.resolved_at is not None:
+        # An entry posted after the resolution (a correction, a backdated revision) may change
+        # the promises kept or the final cost that the dashboard totals.
+        changed += _set_final_figures(locked)
     locked.save(update_fields=changed)
     return update
 
@@ -235,6 +240,10 @@ def incident_save_versioned(
     current.save()
     if after_save is not None:
         after_save(current)
+    if current.resolved_at is not None:
+        # The wizard and the meeting may still change a resolved incident's start, escalation,
+        # cadence or first estimate, and with them its stored figures.
+        current.save(update_fields=_set_final_figures(current))
     return current
 
 
@@ -457,7 +466,48 @@ def incident_resolve(
         # resolution dated further back than an update may be lands at the window's edge).
         as_of=max(resolved_at, now - AS_OF_WINDOW),
     )
-    return current
+    # With the final estimate and the closing entry in: the figures the dashboard totals.
+    return final_figures_store(incident=current)
+
+
+FINAL_FIGURES = ["final_cost_amount", "promises_kept", "promises_made"]
+
+
+def _set_final_figures(incident: Incident) -> list[str]:
+    """Set the stored figures from the incident's rows as they are in the database now (None
+    while it is open), unsaved; returns the fields to save."""
+    if incident.resolved_at is None:
+        values: list[Any] = [None, None, None]
+    else:
+        updates = IncidentUpdate.objects.filter(incident=incident).only(
+            "incident_id", "sequence", "posted_at", "next_update_due", "corrects_id"
+        )
+        estimates = sorted(
+            ImpactEstimate.objects.filter(incident=incident), key=lambda e: (e.effective_at, e.pk)
+        )
+        # `now` only matters while open: once resolved, the record stops at the resolution.
+        record = promise_record(
+            updates=list(updates),
+            escalated_at=incident.escalated_at,
+            cadence_minutes=incident.update_cadence_minutes,
+            now=incident.resolved_at,
+            resolved_at=incident.resolved_at,
+        )
+        cost = incident.cost_between(incident.resolved_at, estimates)
+        values = [cost, record.kept, record.promised]
+    for name, value in zip(FINAL_FIGURES, values, strict=True):
+        setattr(incident, name, value)
+    return FINAL_FIGURES
+
+
+@transaction.atomic
+def final_figures_store(*, incident: Incident) -> Incident:
+    """Store what the brief states of a resolved incident (final cost, promises kept and made)
+    on its row, or clear it while open. The resolution stores them; the services that can still
+    change a resolved incident keep them current."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    locked.save(update_fields=_set_final_figures(locked))
+    return locked
 
 
 @transaction.atomic
@@ -469,7 +519,14 @@ def incident_reopen(
     current = incident_save_versioned(
         incident=incident,
         expected_version=expected_version,
-        fields={"resolved_at": None, "status": Status.MITIGATING},
+        # An open incident has no final figures: its cost and promises run on.
+        fields={
+            "resolved_at": None,
+            "status": Status.MITIGATING,
+            "final_cost_amount": None,
+            "promises_kept": None,
+            "promises_made": None,
+        },
     )
     update_post(
         incident=current,

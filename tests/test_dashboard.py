@@ -1,10 +1,25 @@
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
 from briefs.models import Incident, Status
-from tests.factories import make_estimate, make_incident
+from briefs.services import (
+    ActionInput,
+    EstimateInput,
+    action_item_add,
+    incident_reopen,
+    incident_resolve,
+    update_post,
+)
+from tests.factories import form_data, make_estimate, make_incident
 
 
 def test_dashboard_explains_how_to_start_when_empty(owner_client: Client) -> None:
@@ -38,8 +53,6 @@ def test_dashboard_hides_other_peoples_incidents(
 
 
 def test_dashboard_shows_overdue_updates_in_red(owner_client: Client, owner: User) -> None:
-    from datetime import timedelta
-
     make_incident(owner=owner, escalated_at=timezone.now() - timedelta(hours=3))
     response = owner_client.get("/")
     assert b'class="overdue"' in response.content
@@ -48,8 +61,6 @@ def test_dashboard_shows_overdue_updates_in_red(owner_client: Client, owner: Use
 def test_resolved_incidents_come_a_page_at_a_time_and_the_totals_count_them_all(
     owner_client: Client, owner: User
 ) -> None:
-    from datetime import timedelta
-
     start = timezone.now() - timedelta(days=40)
     for number in range(27):
         make_incident(
@@ -78,3 +89,174 @@ def test_resolved_incidents_come_a_page_at_a_time_and_the_totals_count_them_all(
     # A page past the end or not a number shows the nearest page rather than an error.
     assert "Resolved #00" in owner_client.get("/?page=99").content.decode()
     assert "Resolved #26" in owner_client.get("/?page=x").content.decode()
+
+
+# --- Issue 14: figures stored at resolution, totals in one aggregate query -------------------
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
+# Half a minute past 12:00: the dashboard, like the brief, states open costs as of 12:00.
+NOW = START + timedelta(hours=4, seconds=30)
+
+
+def _resolve(client: Client, incident: Incident, resolved_at: str) -> None:
+    path = f"/incidents/{incident.public_id}/resolve/"
+    data = form_data(client.get(path).content.decode())
+    data.update(resolved_at=resolved_at, basis="Measured.", closing_update="Restored.")
+    assert client.post(path, data).status_code == 302
+
+
+def _reopen(client: Client, incident: Incident) -> None:
+    incident.refresh_from_db()
+    path = f"/incidents/{incident.public_id}/reopen"
+    assert client.post(path, {"version": incident.version, "reason": "Back."}).status_code == 302
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _brief_says(client: Client, incident: Incident) -> tuple[str, int, int]:
+    """The cost and the promises (kept, made) as the incident's brief states them."""
+    text = _text(client.get(f"/incidents/{incident.public_id}/").content.decode())
+    cost = re.search(r"(?:Total cost|Cost so far) (\$[\d,.]+)", text)
+    promises = re.search(r"(\d+) of (\d+) kept on time", text)
+    assert cost and promises, text[:500]
+    return cost.group(1), int(promises.group(1)), int(promises.group(2))
+
+
+def _dashboard_rows(page: str) -> dict[str, tuple[str, int, int]]:
+    """Each row's cost and promises (kept, made), by incident title."""
+    rows = {}
+    for row in re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", page, re.DOTALL):
+        title = _text(re.search(r"<a [^>]*>(.*?)</a>", row).group(1))  # type: ignore[union-attr]
+        cells = [_text(cell) for cell in re.findall(r'<td class="num">(.*?)</td>', row, re.DOTALL)]
+        cost, promises = cells[0], cells[4]
+        kept, made = (0, 0) if promises == "–" else map(int, promises.split(" of "))
+        rows[title] = (cost, kept, made)
+    return rows
+
+
+def _dashboard_total(page: str) -> tuple[int, int]:
+    found = re.search(r"<dt>Updates posted on time</dt><dd>(\d+) of (\d+)", page)
+    assert found
+    return int(found.group(1)), int(found.group(2))
+
+
+def _escalation(owner: User, title: str, rate: str) -> Incident:
+    incident = make_incident(
+        owner=owner,
+        title=title,
+        started_at=START,
+        detected_at=START + timedelta(minutes=10),
+        escalated_at=START + timedelta(minutes=30),
+    )
+    make_estimate(incident, revenue_per_hour=rate, confidence="medium")
+    # Promised 09:30: kept at 09:20. Promised 10:20: posted 10:40, late.
+    for minutes in (80, 160):
+        update_post(
+            incident=incident,
+            author=owner,
+            what_changed="Still degraded.",
+            posted_at=START + timedelta(minutes=minutes),
+            next_update_due=START + timedelta(minutes=minutes + 60),
+        )
+    return incident
+
+
+def test_the_dashboard_totals_equal_what_the_briefs_say(owner_client: Client, owner: User) -> None:
+    with time_machine.travel(START + timedelta(hours=2, minutes=50), tick=False):
+        incidents = [_escalation(owner, f"Outage {n}", rate) for n, rate in enumerate("123")]
+    with time_machine.travel(NOW, tick=False):
+        _resolve(owner_client, incidents[0], "2026-03-02T11:00")
+        _resolve(owner_client, incidents[1], "2026-03-02T11:30")
+        # An entry posted after the resolution, its facts dated before it: the brief's final
+        # cost and promises change, and so must the dashboard's.
+        update_post(
+            incident=incidents[1],
+            author=owner,
+            what_changed="The lost orders were fewer than we thought.",
+            next_update_due=NOW + timedelta(hours=1),
+            estimate=EstimateInput(Decimal("500"), 10, "high"),
+            as_of=START + timedelta(hours=3),
+        )
+
+        def compare() -> None:
+            page = owner_client.get("/").content.decode()
+            rows = _dashboard_rows(page)
+            said = {i.title: _brief_says(owner_client, i) for i in incidents}
+            assert rows == said
+            kept = sum(k for _, k, _ in said.values())
+            made = sum(m for _, _, m in said.values())
+            assert _dashboard_total(page) == (kept, made)
+
+        compare()
+        assert Incident.objects.filter(final_cost_amount__isnull=False).count() == 2
+        _reopen(owner_client, incidents[0])
+        compare()
+        assert Incident.objects.filter(final_cost_amount__isnull=False).count() == 1
+
+
+def test_resolving_stores_the_final_figures_and_reopening_clears_them(owner: User) -> None:
+    with time_machine.travel(START + timedelta(hours=2, minutes=50), tick=False):
+        incident = _escalation(owner, "Checkout outage", "6000")
+    with time_machine.travel(NOW, tick=False):
+        resolved = incident_resolve(
+            incident=incident,
+            author=owner,
+            expected_version=incident.version,
+            resolved_at=START + timedelta(hours=3),
+            estimate=EstimateInput(Decimal("6000"), 100, "medium"),
+            closing_update="Restored.",
+        )
+        stored = Incident.objects.get(pk=incident.pk)
+        # 3 h at $6,000; promises: 09:30 kept, 10:20 missed, 11:40 missed (closed at 12:00).
+        assert stored.final_cost_amount == Decimal("18000.00") == resolved.final_cost_amount
+        final = stored.final_cost()
+        assert final is not None and final.amount == stored.final_cost_amount
+        assert (stored.promises_kept, stored.promises_made) == (1, 3)
+        incident_reopen(
+            incident=stored, author=owner, expected_version=stored.version, reason="Back."
+        )
+    reopened = Incident.objects.get(pk=incident.pk)
+    assert reopened.resolved_at is None
+    assert (reopened.final_cost_amount, reopened.promises_kept, reopened.promises_made) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_an_open_incident_cannot_hold_final_figures(incident: Incident) -> None:
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        Incident.objects.filter(pk=incident.pk).update(final_cost_amount=Decimal("1.00"))
+    assert "incident_final_figures_only_when_resolved" in str(refused.value)
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_dashboard_runs_the_same_queries_for_5_and_50_incidents(
+    owner_client: Client, owner: User, count: int, django_assert_num_queries: Any
+) -> None:
+    for number in range(count):
+        incident = make_incident(owner=owner, title=f"#{number}")
+        make_estimate(incident)
+        update_post(
+            incident=incident,
+            author=owner,
+            what_changed="Posted.",
+            next_update_due=timezone.now() + timedelta(hours=1),
+        )
+        action_item_add(incident=incident, data=ActionInput("Check", "rca", owner=owner))
+        if number % 2:
+            incident_resolve(
+                incident=incident,
+                author=owner,
+                expected_version=incident.version,
+                resolved_at=timezone.now(),
+                estimate=EstimateInput(Decimal("1000"), 10, "high"),
+                closing_update="Restored.",
+            )
+    owner_client.get("/")  # the session's first save is not the dashboard's (briefs.middleware)
+    # Session, user, open incidents, their estimates and updates, the resolved page's count and
+    # rows, the totals, the durations: the same for 5 incidents as for 50.
+    with django_assert_num_queries(9):
+        assert owner_client.get("/").status_code == 200

@@ -51,7 +51,6 @@ from briefs.middleware import PROPOSE_ZONE, set_zone_cookie, zone_from_request
 from briefs.models import (
     CENT,
     SECONDS_PER_HOUR,
-    ActionItem,
     Incident,
     IncidentUpdate,
     Profile,
@@ -85,47 +84,52 @@ RESOLVED_PER_PAGE = 25
 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    incidents = list(
-        Incident.objects.editable_by(request.user)
+    # To the minute, as the brief states its figures: the two never show different costs.
+    now = minute(timezone.now())
+    today = timezone.localdate(now)
+    visible = Incident.objects.editable_by(request.user)
+    # Drafts and open incidents, each with what its row computes live: cost, promises, next
+    # update due. Resolved incidents carry their figures on their own row.
+    unresolved = list(
+        visible.filter(resolved_at__isnull=True)
+        .with_action_counts(today)
         .prefetch_related(
             "estimates",
-            # Loaded for every incident, listed or not: only what the promises kept, the next
-            # update due and the open actions need.
             Prefetch(
                 "updates",
                 queryset=IncidentUpdate.objects.only(
                     "incident_id", "sequence", "posted_at", "next_update_due", "corrects_id"
                 ),
             ),
-            Prefetch(
-                "action_items", queryset=ActionItem.objects.only("incident_id", "done_at", "due_on")
-            ),
         )
         .order_by("-created_at")
     )
-    # To the minute, as the brief states its figures: the two never show different costs.
-    now = minute(timezone.now())
-    today = timezone.localdate(now)
-    drafts = [i for i in incidents if i.status == Status.DRAFT and not i.is_untouched_draft]
-    active = [i for i in incidents if i.status != Status.DRAFT]
-    figures = [metrics.incident_figures(i, now=now, today=today) for i in active]
-    resolved = sorted(
-        (row for row in figures if row.incident.resolved_at is not None),
-        key=lambda row: row.incident.resolved_at or now,
-        reverse=True,
-    )
+    drafts = [i for i in unresolved if i.status == Status.DRAFT and not i.is_untouched_draft]
+    open_rows = [metrics.open_figures(i, now=now) for i in unresolved if i.status != Status.DRAFT]
+    escalated = visible.exclude(status=Status.DRAFT)
+    resolved_page = Paginator(
+        escalated.filter(resolved_at__isnull=False)
+        .with_action_counts(today)
+        .order_by("-resolved_at", "-pk"),
+        RESOLVED_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    weeks = metrics.last_weeks(today)
+    sums = escalated.dashboard_totals(today=today, weeks=[(s, e) for _, s, e in weeks])
     return render(
         request,
         "briefs/dashboard.html",
         {
             "drafts": drafts,
-            "figures": figures,
-            "open_rows": [row for row in figures if row.incident.resolved_at is None],
-            "resolved_page": Paginator(resolved, RESOLVED_PER_PAGE).get_page(
-                request.GET.get("page")
+            "any_escalated": bool(open_rows) or resolved_page.paginator.count > 0,
+            "open_rows": open_rows,
+            "resolved_page": resolved_page,
+            "resolved_rows": [metrics.resolved_figures(i) for i in resolved_page.object_list],
+            "totals": metrics.totals(
+                open_rows=open_rows, sums=sums, durations=list(escalated.stage_durations())
             ),
-            "totals": metrics.totals(figures),
-            "weekly": metrics.incidents_per_week(active, today=today),
+            "weekly": metrics.incidents_per_week(
+                [(monday, sums[f"week_{index}"]) for index, (monday, _, _) in enumerate(weeks)]
+            ),
             "now": now,
         },
     )
