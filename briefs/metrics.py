@@ -103,27 +103,22 @@ def resolved_figures(incident: Incident) -> IncidentFigures:
     )
 
 
-def _median(values: Sequence[timedelta | None]) -> timedelta | None:
-    seconds = [value.total_seconds() for value in values if value is not None]
-    return timedelta(seconds=median(seconds)) if seconds else None
-
-
-def _positive(value: timedelta | None) -> timedelta | None:
+def _median(seconds: Sequence[float | None]) -> timedelta | None:
     # As `_between`: a time entered out of order counts as no time, not as negative time.
-    return None if value is None else max(value, timedelta(0))
+    known = [max(value, 0.0) for value in seconds if value is not None]
+    return timedelta(seconds=median(known)) if known else None
 
 
 def totals(
     *,
     open_rows: Sequence[IncidentFigures],
     sums: dict[str, int],
-    durations: Sequence[tuple[timedelta | None, ...]],
+    durations: Sequence[tuple[float | None, ...]],
 ) -> Totals:
     """Across every incident: `sums` from `IncidentQuerySet.dashboard_totals` (which holds the
     resolved incidents' promises), `durations` from `stage_durations`, plus the open rows'
     promises, which are computed live."""
-    stages = list(zip(*durations, strict=True)) or [(), (), ()]
-    detect, escalate, resolve = ([_positive(value) for value in stage] for stage in stages)
+    detect, escalate, resolve = list(zip(*durations, strict=True)) or [(), (), ()]
     return Totals(
         median_to_detect=_median(detect),
         median_to_escalate=_median(escalate),

@@ -260,3 +260,37 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_50_incidents(
     # rows, the totals, the durations: the same for 5 incidents as for 50.
     with django_assert_num_queries(9):
         assert owner_client.get("/").status_code == 200
+
+
+def test_stage_durations_are_the_differences_of_the_loaded_times(owner: User) -> None:
+    start = datetime(2026, 3, 29, 0, 30, 15, 500_000, tzinfo=UTC)  # across a DST change in Europe
+    made = [
+        make_incident(owner=owner, started_at=start, detected_at=start, escalated_at=None),
+        make_incident(
+            owner=owner,
+            started_at=start,
+            detected_at=start + timedelta(minutes=20, seconds=1),
+            escalated_at=start + timedelta(days=3, hours=2),
+            resolved_at=start + timedelta(days=40, microseconds=400_000),
+        ),
+        # Entered out of order: negative in the database, counted as no time by the dashboard.
+        make_incident(
+            owner=owner,
+            started_at=start,
+            detected_at=start + timedelta(hours=2),
+            escalated_at=start + timedelta(hours=1),
+        ),
+    ]
+
+    def seconds(begin: datetime | None, end: datetime | None) -> float | None:
+        return None if begin is None or end is None else round((end - begin).total_seconds())
+
+    expected = {
+        (
+            seconds(i.started_at, i.detected_at),
+            seconds(i.detected_at, i.escalated_at),
+            seconds(i.escalated_at, i.resolved_at),
+        )
+        for i in made
+    }
+    assert set(Incident.objects.stage_durations()) == expected
