@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +20,7 @@ from briefs.services import (
     incident_resolve,
     update_post,
 )
+from briefs.views.common import CSRF_SLOT
 from tests.factories import form_data, make_estimate, make_incident
 
 
@@ -256,10 +258,46 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_50_incidents(
                 closing_update="Restored.",
             )
     owner_client.get("/")  # the session's first save is not the dashboard's (briefs.middleware)
-    # Session, user, open incidents, their estimates and updates, the resolved page's count and
-    # rows, the totals, the durations: the same for 5 incidents as for 50.
-    with django_assert_num_queries(9):
-        assert owner_client.get("/").status_code == 200
+    caches["fragments"].clear()
+    # Session, user, the stamp; then, to draw the page: open incidents, their estimates and
+    # updates, the resolved page's count and rows, the totals, the durations. The same for 5
+    # incidents as for 50.
+    with django_assert_num_queries(10):
+        drawn = owner_client.get("/")
+    # Within the minute, with nothing changed: the page drawn, with this response's token.
+    with django_assert_num_queries(3):
+        again = owner_client.get("/")
+    assert again.status_code == drawn.status_code == 200
+    assert _without_tokens(again.content.decode()) == _without_tokens(drawn.content.decode())
+
+
+def _without_tokens(page: str) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', "", page)
+
+
+def test_a_cached_dashboard_gets_a_token_per_response_and_moves_with_the_incidents(
+    owner: User, incident: Incident
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    with time_machine.travel(NOW, tick=False):
+        first = client.get("/").content.decode()
+        update_post(
+            incident=incident,
+            author=owner,
+            what_changed="Posted within the same minute.",
+            next_update_due=NOW + timedelta(minutes=47),
+        )
+        second = client.get("/").content.decode()
+    for page in (first, second):
+        assert CSRF_SLOT not in page
+    # The update's promise is on the page at once, not a minute later.
+    assert "12:47" not in first and "12:47" in second
+    # The token a cached page carries is one the next POST is accepted with.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', second)
+    assert token
+    response = client.post("/incidents/new/", {"csrfmiddlewaretoken": token.group(1)})
+    assert response.status_code == 302
 
 
 def test_stage_durations_are_the_differences_of_the_loaded_times(owner: User) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -16,7 +18,7 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch
 from django.http import (
     Http404,
     HttpRequest,
@@ -24,7 +26,9 @@ from django.http import (
     HttpResponseBadRequest,
     JsonResponse,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,6 +56,7 @@ from briefs.models import (
     CENT,
     SECONDS_PER_HOUR,
     Incident,
+    IncidentQuerySet,
     IncidentUpdate,
     Profile,
     Status,
@@ -67,7 +72,7 @@ from briefs.services import (
     incident_save_versioned,
     profile_set_time_zone,
 )
-from briefs.views.common import HtmxHttpRequest, current_user, incident_for_editor
+from briefs.views.common import CSRF_SLOT, HtmxHttpRequest, current_user, incident_for_editor
 
 STEP_FORMS: dict[str, type[StepForm]] = {
     "assess": AssessForm,
@@ -82,12 +87,52 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 RESOLVED_PER_PAGE = 25
 
 
+# A page older than its minute is never used again (its key names the minute).
+DASHBOARD_SECONDS = 120
+
+
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """Cached per user, address, minute and zone, and the stamp of the incidents it shows."""
+    user = current_user(request)
     # To the minute, as the brief states its figures: the two never show different costs.
     now = minute(timezone.now())
+    visible = Incident.objects.editable_by(user)
+    if messages.get_messages(request):
+        # A message to show once (a draft discarded): drawn for this response only.
+        return render(request, "briefs/dashboard.html", _dashboard_context(request, visible, now))
+    # Every service that changes what a row shows touches its incident's `updated_at` (see
+    # `brief_stamp`); the count catches an incident that left (a draft discarded, a
+    # collaborator removed, which saves the incident as well).
+    stamp = visible.aggregate(count=Count("pk"), changed=Max("updated_at"))
+    material = "|".join(
+        [
+            str(user.pk),
+            user.get_username(),
+            request.get_full_path(),
+            now.isoformat(),
+            timezone.get_current_timezone_name(),
+            str(stamp["count"]),
+            str(stamp["changed"]),
+            # base.html proposes a time zone until the user has one.
+            str(request.session.get(PROPOSE_ZONE, False)),
+        ]
+    )
+
+    def render_page() -> str:
+        context = _dashboard_context(request, visible, now)
+        context["csrf_token"] = CSRF_SLOT
+        return render_to_string("briefs/dashboard.html", context, request=request)
+
+    key = "dashboard:" + hashlib.sha256(material.encode()).hexdigest()
+    page = str(caches["fragments"].get_or_set(key, render_page, DASHBOARD_SECONDS))
+    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
+
+
+def _dashboard_context(
+    request: HttpRequest, visible: IncidentQuerySet, now: datetime
+) -> dict[str, Any]:
     today = timezone.localdate(now)
-    visible = Incident.objects.editable_by(request.user)
     # Drafts and open incidents, each with what its row computes live: cost, promises, next
     # update due. Resolved incidents carry their figures on their own row.
     unresolved = list(
@@ -115,24 +160,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     weeks = metrics.last_weeks(today)
     sums = escalated.dashboard_totals(today=today, weeks=[(s, e) for _, s, e in weeks])
-    return render(
-        request,
-        "briefs/dashboard.html",
-        {
-            "drafts": drafts,
-            "any_escalated": bool(open_rows) or resolved_page.paginator.count > 0,
-            "open_rows": open_rows,
-            "resolved_page": resolved_page,
-            "resolved_rows": [metrics.resolved_figures(i) for i in resolved_page.object_list],
-            "totals": metrics.totals(
-                open_rows=open_rows, sums=sums, durations=list(escalated.stage_durations())
-            ),
-            "weekly": metrics.incidents_per_week(
-                [(monday, sums[f"week_{index}"]) for index, (monday, _, _) in enumerate(weeks)]
-            ),
-            "now": now,
-        },
-    )
+    return {
+        "drafts": drafts,
+        "any_escalated": bool(open_rows) or resolved_page.paginator.count > 0,
+        "open_rows": open_rows,
+        "resolved_page": resolved_page,
+        "resolved_rows": [metrics.resolved_figures(i) for i in resolved_page.object_list],
+        "totals": metrics.totals(
+            open_rows=open_rows, sums=sums, durations=list(escalated.stage_durations())
+        ),
+        "weekly": metrics.incidents_per_week(
+            [(monday, sums[f"week_{index}"]) for index, (monday, _, _) in enumerate(weeks)]
+        ),
+        "now": now,
+    }
 
 
 @require_POST
