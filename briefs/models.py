@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Count,
     Exists,
@@ -169,6 +169,30 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             incident=OuterRef("pk"), user_id=user.pk
         )
         return self.filter(Q(owner=user) | Exists(collaborates))
+
+    def stamp_for(self, user: AbstractBaseUser) -> tuple[int, datetime | None]:
+        """How many incidents `editable_by(user)` holds and the newest `updated_at` among them:
+        what keys the dashboard's cached page, read on every visit.
+
+        Hand-written, because building the same query with the ORM cost more than running it:
+        with `make bench`'s 1,000 incidents, in-process on SQLite, the ORM's aggregate took
+        1.5 ms of a cached dashboard's 3 ms, this 0.3 ms. The access rule is
+        `editable_by`'s: tests/test_dashboard.py proves both return the same for an owner, a
+        collaborator and an outsider.
+        """
+        incident = Incident._meta.db_table
+        collaborator = Incident.collaborators.through._meta.db_table
+        # Table names from the models, values as parameters.
+        sql = (
+            f"SELECT COUNT(*), MAX(updated_at) FROM {incident} WHERE owner_id = %s"
+            f" OR id IN (SELECT incident_id FROM {collaborator} WHERE user_id = %s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk, user.pk])
+            count, changed = cursor.fetchone()
+        if isinstance(changed, str):  # SQLite hands back its text; PostgreSQL a datetime
+            changed = timezone.make_aware(datetime.fromisoformat(changed), UTC)
+        return count, changed
 
     def untouched_drafts(self) -> IncidentQuerySet:
         """Drafts nothing was saved to since "Start a new escalation" made them: the dashboard

@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.test import Client
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from briefs.services import (
     update_post,
 )
 from briefs.views.common import CSRF_SLOT
-from tests.factories import form_data, make_estimate, make_incident
+from tests.factories import form_data, make_estimate, make_incident, make_user
 
 
 def test_dashboard_explains_how_to_start_when_empty(owner_client: Client) -> None:
@@ -332,3 +333,20 @@ def test_stage_durations_are_the_differences_of_the_loaded_times(owner: User) ->
         for i in made
     }
     assert set(Incident.objects.stage_durations()) == expected
+
+
+def test_the_dashboard_stamp_counts_what_editable_by_returns(
+    owner: User, collaborator: User, outsider: User, incident: Incident
+) -> None:
+    make_incident(owner=owner, title="Only the owner's")
+    shared = make_incident(owner=outsider, title="Shared with the owner")
+    shared.collaborators.add(owner)
+    # Touched last: the newest `updated_at` is one the owner sees only as a collaborator.
+    Incident.objects.filter(pk=shared.pk).update(updated_at=timezone.now() + timedelta(hours=1))
+    expected = {}
+    for user in (owner, collaborator, outsider, make_user("nobody")):
+        orm = Incident.objects.editable_by(user).aggregate(n=Count("pk"), newest=Max("updated_at"))
+        expected[user.username] = (orm["n"], orm["newest"])
+        assert Incident.objects.stamp_for(user) == expected[user.username]
+    assert expected["owner"][0] == 3 and expected["collaborator"][0] == 1
+    assert expected["nobody"] == (0, None)

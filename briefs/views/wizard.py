@@ -18,7 +18,7 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Prefetch
 from django.http import (
     Http404,
     HttpRequest,
@@ -102,9 +102,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A message to show once (a draft discarded): drawn for this response only.
         return render(request, "briefs/dashboard.html", _dashboard_context(request, visible, now))
     # Every service that changes what a row shows touches its incident's `updated_at` (see
-    # `brief_stamp`); the count catches an incident that left (a draft discarded, a
-    # collaborator removed, which saves the incident as well).
-    stamp = visible.aggregate(count=Count("pk"), changed=Max("updated_at"))
+    # `brief_stamp`); the count catches an incident that left (a draft discarded).
+    count, changed = Incident.objects.stamp_for(user)
     material = "|".join(
         [
             str(user.pk),
@@ -112,8 +111,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             request.get_full_path(),
             now.isoformat(),
             timezone.get_current_timezone_name(),
-            str(stamp["count"]),
-            str(stamp["changed"]),
+            str(count),
+            str(changed),
             # base.html proposes a time zone until the user has one.
             str(request.session.get(PROPOSE_ZONE, False)),
         ]
