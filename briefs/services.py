@@ -148,7 +148,9 @@ def update_post(
     if locked.resolved_at is not None:
         # An entry posted after the resolution (a correction, a backdated revision) may change
         # the promises kept or the final cost that the dashboard totals.
-        changed += _set_final_figures(locked)
+        for name, value in _final_figures(locked).items():
+            setattr(locked, name, value)
+            changed.append(name)
     locked.save(update_fields=changed)
     return update
 
@@ -243,7 +245,7 @@ def incident_save_versioned(
     if current.resolved_at is not None:
         # The wizard and the meeting may still change a resolved incident's start, escalation,
         # cadence or first estimate, and with them its stored figures.
-        current.save(update_fields=_set_final_figures(current))
+        _store_final_figures(current)
     return current
 
 
@@ -470,34 +472,38 @@ def incident_resolve(
     return final_figures_store(incident=current)
 
 
-FINAL_FIGURES = ["final_cost_amount", "promises_kept", "promises_made"]
-
-
-def _set_final_figures(incident: Incident) -> list[str]:
-    """Set the stored figures from the incident's rows as they are in the database now (None
-    while it is open), unsaved; returns the fields to save."""
+def _final_figures(incident: Incident) -> dict[str, Any]:
+    """The stored figures from the incident's rows as they are in the database now (None
+    while it is open): what the brief computes as its final cost and promise record."""
     if incident.resolved_at is None:
-        values: list[Any] = [None, None, None]
-    else:
-        updates = IncidentUpdate.objects.filter(incident=incident).only(
-            "incident_id", "sequence", "posted_at", "next_update_due", "corrects_id"
-        )
-        estimates = sorted(
-            ImpactEstimate.objects.filter(incident=incident), key=lambda e: (e.effective_at, e.pk)
-        )
-        # `now` only matters while open: once resolved, the record stops at the resolution.
-        record = promise_record(
-            updates=list(updates),
-            escalated_at=incident.escalated_at,
-            cadence_minutes=incident.update_cadence_minutes,
-            now=incident.resolved_at,
-            resolved_at=incident.resolved_at,
-        )
-        cost = incident.cost_between(incident.resolved_at, estimates)
-        values = [cost, record.kept, record.promised]
-    for name, value in zip(FINAL_FIGURES, values, strict=True):
+        return {"final_cost_amount": None, "promises_kept": None, "promises_made": None}
+    updates = IncidentUpdate.objects.filter(incident=incident).only(
+        "incident_id", "sequence", "posted_at", "next_update_due", "corrects_id"
+    )
+    estimates = sorted(
+        ImpactEstimate.objects.filter(incident=incident), key=lambda e: (e.effective_at, e.pk)
+    )
+    # `now` only matters while open: once resolved, the record stops at the resolution.
+    record = promise_record(
+        updates=list(updates),
+        escalated_at=incident.escalated_at,
+        cadence_minutes=incident.update_cadence_minutes,
+        now=incident.resolved_at,
+        resolved_at=incident.resolved_at,
+    )
+    return {
+        "final_cost_amount": incident.cost_between(incident.resolved_at, estimates),
+        "promises_kept": record.kept,
+        "promises_made": record.promised,
+    }
+
+
+def _store_final_figures(incident: Incident) -> None:
+    # An UPDATE, not save(): derived figures are no edit, so the audit trail gets no entry.
+    figures = _final_figures(incident)
+    Incident.objects.filter(pk=incident.pk).update(**figures)
+    for name, value in figures.items():
         setattr(incident, name, value)
-    return FINAL_FIGURES
 
 
 @transaction.atomic
@@ -506,7 +512,7 @@ def final_figures_store(*, incident: Incident) -> Incident:
     on its row, or clear it while open. The resolution stores them; the services that can still
     change a resolved incident keep them current."""
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
-    locked.save(update_fields=_set_final_figures(locked))
+    _store_final_figures(locked)
     return locked
 
 
