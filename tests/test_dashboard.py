@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, Max
 from django.test import Client
 from django.utils import timezone
@@ -350,3 +351,53 @@ def test_the_dashboard_stamp_counts_what_editable_by_returns(
         assert Incident.objects.stamp_for(user) == expected[user.username]
     assert expected["owner"][0] == 3 and expected["collaborator"][0] == 1
     assert expected["nobody"] == (0, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stores_the_figures_of_incidents_resolved_before_it(owner: User) -> None:
+    before = [("briefs", "0007_time_zones_and_update_as_of")]
+    after = [("briefs", "0008_incident_final_figures")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    resolved_at = START + timedelta(hours=3)
+    incident = old.get_model("briefs", "Incident").objects.create(
+        owner_id=owner.pk,
+        title="Resolved last year",
+        status="resolved",
+        started_at=START,
+        detected_at=START,
+        escalated_at=START + timedelta(minutes=30),
+        resolved_at=resolved_at,
+    )
+    old.get_model("briefs", "ImpactEstimate").objects.create(
+        incident_id=incident.pk,
+        author_id=owner.pk,
+        effective_at=START,
+        revenue_per_hour=Decimal("1000"),
+        customers_affected=10,
+        confidence="high",
+    )
+    for sequence, minutes in enumerate((80, 160), start=1):  # 09:20 on time, 10:40 late
+        posted = START + timedelta(minutes=minutes)
+        old.get_model("briefs", "IncidentUpdate").objects.create(
+            incident_id=incident.pk,
+            sequence=sequence,
+            posted_at=posted,
+            author_id=owner.pk,
+            what_changed="Update.",
+            next_update_due=posted + timedelta(hours=1),
+        )
+    open_one = old.get_model("briefs", "Incident").objects.create(
+        owner_id=owner.pk, title="Still open", started_at=START
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    migrated = Incident.objects.get(pk=incident.pk)
+    final = migrated.final_cost()
+    assert final is not None and migrated.final_cost_amount == final.amount == Decimal("3000.00")
+    assert (migrated.promises_kept, migrated.promises_made) == (1, 2)
+    assert Incident.objects.get(pk=open_one.pk).promises_made is None
