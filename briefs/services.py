@@ -33,6 +33,7 @@ from briefs.models import (
     ShareLink,
     Status,
 )
+from briefs.timeline import promise_record
 
 MAX_SHARE_LINK_DAYS = 30
 DEFAULT_SHARE_LINK_DAYS = 7
@@ -144,6 +145,12 @@ def update_post(
     if eta_earliest is not None and eta_latest is not None:
         locked.eta_earliest, locked.eta_latest = eta_earliest, eta_latest
         changed += ["eta_earliest", "eta_latest"]
+    if locked.resolved_at is not None:
+        # An entry posted after the resolution (a correction, a backdated revision) may change
+        # the promises kept or the final cost that the dashboard totals.
+        for name, value in _final_figures(locked).items():
+            setattr(locked, name, value)
+            changed.append(name)
     locked.save(update_fields=changed)
     return update
 
@@ -235,6 +242,10 @@ def incident_save_versioned(
     current.save()
     if after_save is not None:
         after_save(current)
+    if current.resolved_at is not None:
+        # The wizard and the meeting may still change a resolved incident's start, escalation,
+        # cadence or first estimate, and with them its stored figures.
+        _store_final_figures(current)
     return current
 
 
@@ -457,7 +468,52 @@ def incident_resolve(
         # resolution dated further back than an update may be lands at the window's edge).
         as_of=max(resolved_at, now - AS_OF_WINDOW),
     )
-    return current
+    # With the final estimate and the closing entry in: the figures the dashboard totals.
+    return final_figures_store(incident=current)
+
+
+def _final_figures(incident: Incident) -> dict[str, Any]:
+    """The stored figures from the incident's rows as they are in the database now (None
+    while it is open): what the brief computes as its final cost and promise record."""
+    if incident.resolved_at is None:
+        return {"final_cost_amount": None, "promises_kept": None, "promises_made": None}
+    updates = IncidentUpdate.objects.filter(incident=incident).only(
+        "incident_id", "sequence", "posted_at", "next_update_due", "corrects_id"
+    )
+    estimates = sorted(
+        ImpactEstimate.objects.filter(incident=incident), key=lambda e: (e.effective_at, e.pk)
+    )
+    # `now` only matters while open: once resolved, the record stops at the resolution.
+    record = promise_record(
+        updates=list(updates),
+        escalated_at=incident.escalated_at,
+        cadence_minutes=incident.update_cadence_minutes,
+        now=incident.resolved_at,
+        resolved_at=incident.resolved_at,
+    )
+    return {
+        "final_cost_amount": incident.cost_between(incident.resolved_at, estimates),
+        "promises_kept": record.kept,
+        "promises_made": record.promised,
+    }
+
+
+def _store_final_figures(incident: Incident) -> None:
+    # An UPDATE, not save(): derived figures are no edit, so the audit trail gets no entry.
+    figures = _final_figures(incident)
+    Incident.objects.filter(pk=incident.pk).update(**figures)
+    for name, value in figures.items():
+        setattr(incident, name, value)
+
+
+@transaction.atomic
+def final_figures_store(*, incident: Incident) -> Incident:
+    """Store what the brief states of a resolved incident (final cost, promises kept and made)
+    on its row, or clear it while open. The resolution stores them; the services that can still
+    change a resolved incident keep them current."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    _store_final_figures(locked)
+    return locked
 
 
 @transaction.atomic
@@ -469,7 +525,14 @@ def incident_reopen(
     current = incident_save_versioned(
         incident=incident,
         expected_version=expected_version,
-        fields={"resolved_at": None, "status": Status.MITIGATING},
+        # An open incident has no final figures: its cost and promises run on.
+        fields={
+            "resolved_at": None,
+            "status": Status.MITIGATING,
+            "final_cost_amount": None,
+            "promises_kept": None,
+            "promises_made": None,
+        },
     )
     update_post(
         incident=current,

@@ -21,6 +21,7 @@ from briefs.services import (
     ActionInput,
     RcaVersionConflict,
     action_item_add,
+    final_figures_store,
     rca_save,
     share_link_create,
     update_post,
@@ -398,22 +399,39 @@ def test_dashboard_figures_on_a_hand_computed_example(owner_client: Client, owne
         incident=second, data=ActionInput("open", "rca", due_on=date(2026, 3, 5), owner=owner)
     )
 
+    # Made resolved by the factory, not the service: store its figures as the resolution would.
+    final_figures_store(incident=first)
+
+    today = date(2026, 3, 2)
     rows = {
         f.incident.title: f
-        for f in (
-            metrics.incident_figures(i, now=NOW, today=date(2026, 3, 2))
-            for i in Incident.objects.prefetch_related("updates", "action_items")
-        )
+        for f in [
+            metrics.resolved_figures(Incident.objects.with_action_counts(today).get(pk=first.pk)),
+            metrics.open_figures(
+                Incident.objects.with_action_counts(today)
+                .prefetch_related("updates", "estimates")
+                .get(pk=second.pk),
+                now=NOW,
+            ),
+        ]
     }
     assert rows["First"].to_detect == timedelta(minutes=20)
     assert rows["First"].to_escalate == timedelta(minutes=30)
     assert rows["First"].to_resolve == timedelta(hours=2)
     assert (rows["First"].kept, rows["First"].promised) == (1, 2)
+    assert (rows["First"].open_actions, rows["First"].overdue_actions) == (1, 1)
     # Second: escalated 10:00, promised 11:00, nothing posted by 12:00: one promise, missed.
     assert (rows["Second"].kept, rows["Second"].promised) == (0, 1)
-    total = metrics.totals(list(rows.values()))
+    assert (rows["Second"].open_actions, rows["Second"].overdue_actions) == (1, 0)
+    escalated = Incident.objects.exclude(status=Status.DRAFT)
+    total = metrics.totals(
+        open_rows=[rows["Second"]],
+        sums=escalated.dashboard_totals(today=today, weeks=[]),
+        durations=list(escalated.stage_durations()),
+    )
     assert total.median_to_detect == timedelta(minutes=30)
     assert total.median_to_escalate == timedelta(minutes=25)
+    assert total.median_to_resolve == timedelta(hours=2)
     assert total.on_time_share == pytest.approx(1 / 3)
     assert (total.open_actions, total.overdue_actions) == (2, 1)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +55,7 @@ from briefs.services import (
     update_post,
 )
 from briefs.views.common import (
+    CSRF_SLOT,
     HtmxHttpRequest,
     current_user,
     incident_for_editor,
@@ -175,11 +175,6 @@ _PUBLIC_ID = Incident._meta.get_field("public_id")
 # The addresses of the brief page that are cached: as it is, and with its full timeline.
 _CACHED_QUERIES = {"", "timeline=full"}
 
-# Stands in for the CSRF token in a cached brief page and is replaced in every response: the
-# token is the only per-request secret the page holds. Random, so no text typed into a brief
-# can be mistaken for it.
-_CSRF_SLOT = f"csrf{secrets.token_hex(16)}"
-
 
 @require_GET
 def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
@@ -230,12 +225,12 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
 
     def render_page() -> str:
         incident = incident_for_editor(request, public_id, with_rows=False)
-        context = _brief_page_context(request, incident, live=live, csrf_token=_CSRF_SLOT)
+        context = _brief_page_context(request, incident, live=live, csrf_token=CSRF_SLOT)
         return render_to_string("briefs/brief.html", context, request=request)
 
     key = hashlib.sha256(material.encode()).hexdigest()
     page = cached_html(f"brief-page:{key}", render_page)
-    return HttpResponse(page.replace(_CSRF_SLOT, get_token(request)))
+    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
 
 
 @require_POST

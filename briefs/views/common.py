@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,11 @@ from django_htmx.middleware import HtmxDetails
 
 from briefs.brief import brief_queryset
 from briefs.models import Incident
+
+# Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is
+# replaced in every response: the token is the only per-request secret those pages hold.
+# Random, so no text typed into an incident can be mistaken for it.
+CSRF_SLOT = f"csrf{secrets.token_hex(16)}"
 
 
 class HtmxHttpRequest(HttpRequest):
