@@ -55,15 +55,15 @@ class Gap:
     ongoing: bool = False
 
     def format(self, zone: ZoneInfo) -> str:
-        """No update between 14:00 and 15:10; hourly updates were promised."""
+        """No update between 14:00 and 15:10 CET; hourly updates were promised."""
         promised = f"{cadence_phrase(self.cadence_minutes)} were promised"
         start, end = self.start.astimezone(zone), self.end.astimezone(zone)
         with_date = start.date() != end.date()
         if self.ongoing:
-            return f"No update since {clock(start, with_date=with_date)}; {promised}"
+            return f"No update since {clock(start, with_date=with_date, zone=True)}; {promised}"
         return (
             f"No update between {clock(start, with_date=with_date)} and "
-            f"{clock(end, with_date=with_date)}; {promised}"
+            f"{clock(end, with_date=with_date, zone=True)}; {promised}"
         )
 
 
@@ -106,13 +106,22 @@ def is_ambiguous(wall: datetime) -> bool:
     return wall.replace(fold=0).utcoffset() != wall.replace(fold=1).utcoffset()
 
 
-def clock(local: datetime, *, with_date: bool = False) -> str:
-    """14:05, or 26 Oct 14:05; with the zone abbreviation when the time happens twice."""
+def zone_abbreviation(local: datetime) -> str:
+    """PST, CET, UTC; or UTC+04 where the zone has no letters of its own (Asia/Dubai)."""
+    name = local.tzname() or ""
+    return f"UTC{name}" if name[:1] in {"+", "-"} else name
+
+
+def clock(local: datetime, *, with_date: bool = False, zone: bool = False) -> str:
+    """14:05, or 26 Oct 14:05; with the zone abbreviation when the time happens twice, or
+    always with `zone` (the last time of a sentence names its zone: "…and 15:10 UTC")."""
     text = f"{local:%H:%M}"
     if with_date:
         text = f"{local.day} {local:%b} {text}"
     if is_ambiguous(local):
         text = f"{text} {local.tzname()}"
+    elif zone:
+        text = f"{text} {zone_abbreviation(local)}"
     return text
 
 
@@ -131,9 +140,11 @@ def cadence_phrase(minutes: int) -> str:
 def _hour_label(start: datetime) -> str:
     label = f"{start:%H}:00–{(start.hour + 1) % 24:02d}:00"
     # Minute 59 as well as minute 0: a half-hour shift (Lord Howe) makes only half an hour repeat.
+    # Every time shown names its zone: a band is "14:00–15:00 UTC" (its own abbreviation on
+    # the hour that happens twice).
     if is_ambiguous(start) or is_ambiguous(start.replace(minute=59)):
-        label = f"{label} {start.tzname()}"
-    return label
+        return f"{label} {start.tzname()}"
+    return f"{label} {zone_abbreviation(start)}"
 
 
 def group_by_hour(updates: Sequence[IncidentUpdate], zone: ZoneInfo) -> list[HourGroup]:

@@ -235,11 +235,11 @@ def test_the_page_and_the_pdf_show_hour_bands_gaps_between_entries_and_eta_moves
     text = pdf_text(owner_client.get(f"/incidents/{eventful.public_id}/pdf").content)
 
     for shown in (page, text):
-        gap = "No update between 14:17 and 16:30; hourly updates were promised"
+        gap = "No update between 14:17 and 16:30 UTC; hourly updates were promised"
         # Newest first: the late entry, then the silence it ended, then the entries before it.
         assert in_order(shown, "Vendor needs a new disk image.", gap, "Vendor engaged.")
-        assert "16:00–17:00" in shown
-        assert "13:00–14:00" in shown
+        assert "16:00–17:00 UTC" in shown
+        assert "13:00–14:00 UTC" in shown
         assert "ETA moved from Thu 16:47–Thu 18:47 UTC to Thu 21:47–Fri 04:47 UTC" in shown
         assert "ETA set: Thu 16:47–Thu 18:47 UTC" in shown
     timeline = text[text.index("Timeline of updates") :]

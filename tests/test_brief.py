@@ -272,7 +272,7 @@ def test_timeline_shows_a_missed_promise(
         next_update_due=START + timedelta(hours=5),
     )
     content = owner_client.get(brief_url(escalated)).content.decode()
-    assert "No update between 08:30 and 10:00; hourly updates were promised" in content
+    assert "No update between 08:30 and 10:00 UTC; hourly updates were promised" in content
     assert "0 of 1 promised updates posted on time" in content
 
 

@@ -67,7 +67,7 @@ def test_updates_are_grouped_by_the_clock_hour_they_were_posted_in(escalated: In
 
     groups = group_by_hour([first, second, third], UTC_ZONE)
 
-    assert labels(groups) == ["15:00–16:00", "14:00–15:00"]
+    assert labels(groups) == ["15:00–16:00 UTC", "14:00–15:00 UTC"]
     assert groups[1].entries == (second, first)
     assert groups[1].start == at(14)
     assert groups[1].end == at(15)
@@ -104,7 +104,7 @@ def test_fall_back_night_gives_two_distinguishable_0200_hours(escalated: Inciden
 
     groups = group_by_hour([summer, winter, after], BERLIN)
 
-    assert labels(groups) == ["03:00–04:00", "02:00–03:00 CET", "02:00–03:00 CEST"]
+    assert labels(groups) == ["03:00–04:00 CET", "02:00–03:00 CET", "02:00–03:00 CEST"]
     assert [group.entries for group in groups] == [(after,), (winter,), (summer,)]
     assert [group.start.astimezone(UTC).hour for group in groups] == [2, 1, 0]
     for group in groups:
@@ -118,7 +118,7 @@ def test_spring_forward_night_has_no_0200_hour(escalated: Incident) -> None:
 
     groups = group_by_hour([before, after], BERLIN)
 
-    assert labels(groups) == ["03:00–04:00", "01:00–02:00"]
+    assert labels(groups) == ["03:00–04:00 CEST", "01:00–02:00 CET"]
     assert groups[1].end == groups[0].start
     assert f"{groups[0].start:%H:%M %Z}" == "03:00 CEST"
 
@@ -131,7 +131,7 @@ def test_half_hour_zone_groups_by_local_hours_not_utc_hours(escalated: Incident)
 
     groups = group_by_hour([early, late, later], KOLKATA)
 
-    assert labels(groups) == ["14:00–15:00", "13:00–14:00"]
+    assert labels(groups) == ["14:00–15:00 IST", "13:00–14:00 IST"]
     assert groups[0].entries == (later, late)
     assert groups[0].start.astimezone(UTC) == at(8, 30)
     assert groups[0].end.astimezone(UTC) == at(9, 30)
@@ -181,7 +181,7 @@ def test_silence_since_the_escalation_is_a_gap() -> None:
 
     assert record.promised == 1
     assert record.gaps[0].format(UTC_ZONE) == (
-        "No update since 08:00; updates every 30 minutes were promised"
+        "No update since 08:00 UTC; updates every 30 minutes were promised"
     )
 
 
@@ -210,15 +210,20 @@ def test_resolution_stops_the_promise_clock(kept_and_missed: list[IncidentUpdate
 def test_gap_message_names_the_silence_on_the_viewer_clock() -> None:
     gap = Gap(start=at(13, 0), end=at(14, 10), due=at(14, 0), cadence_minutes=60)
 
-    assert gap.format(UTC_ZONE) == "No update between 13:00 and 14:10; hourly updates were promised"
-    assert gap.format(BERLIN) == "No update between 14:00 and 15:10; hourly updates were promised"
+    assert (
+        gap.format(UTC_ZONE)
+        == "No update between 13:00 and 14:10 UTC; hourly updates were promised"
+    )
+    assert (
+        gap.format(BERLIN) == "No update between 14:00 and 15:10 CET; hourly updates were promised"
+    )
 
 
 def test_gap_message_across_midnight_names_the_days() -> None:
     gap = Gap(start=at(23, 0), end=at(1, 30) + timedelta(days=1), due=at(0, 0), cadence_minutes=120)
 
     assert gap.format(UTC_ZONE) == (
-        "No update between 2 Mar 23:00 and 3 Mar 01:30; updates every 2 hours were promised"
+        "No update between 2 Mar 23:00 and 3 Mar 01:30 UTC; updates every 2 hours were promised"
     )
 
 
@@ -260,13 +265,13 @@ def test_gaps_are_placed_where_the_silence_was(kept_and_missed: list[IncidentUpd
 
     assert [row.kind for row in rows] == ["gap", "hour", "hour", "gap", "hour"]
     assert [row.label for row in rows if isinstance(row, HourGroup)] == [
-        "11:00–12:00",
-        "10:00–11:00",
-        "08:00–09:00",
+        "11:00–12:00 UTC",
+        "10:00–11:00 UTC",
+        "08:00–09:00 UTC",
     ]
     late = rows[3]
     assert isinstance(late, GapRow)
-    assert late.message == "No update between 08:50 and 10:10; hourly updates were promised"
+    assert late.message == "No update between 08:50 and 10:10 UTC; hourly updates were promised"
 
 
 def test_a_timeline_with_no_updates_is_just_the_silence() -> None:
@@ -277,6 +282,6 @@ def test_a_timeline_with_no_updates_is_just_the_silence() -> None:
     assert rows == [
         GapRow(
             gap=record.gaps[0],
-            message="No update since 09:00; hourly updates were promised",
+            message="No update since 09:00 CET; hourly updates were promised",
         )
     ]

@@ -8,7 +8,7 @@ from django.utils import dateformat, timezone
 
 from briefs.markdown import markdown_escape
 from briefs.models import ActionItem, format_money
-from briefs.timeline import Gap
+from briefs.timeline import Gap, zone_abbreviation
 from briefs.wizard import cadence_words
 
 register = template.Library()
@@ -67,12 +67,6 @@ def item(mapping: dict[Any, str], key: Any) -> str:
 def md(value: object) -> str:
     """Typed text for brief.md: inert in any Markdown renderer (briefs.markdown)."""
     return "" if value is None else markdown_escape(value)
-
-
-def zone_abbreviation(local: datetime) -> str:
-    """PST, CET, UTC; or UTC+04 where the zone has no letters of its own (Asia/Dubai)."""
-    name = local.tzname() or ""
-    return f"UTC{name}" if name[:1] in {"+", "-"} else name
 
 
 @register.filter
