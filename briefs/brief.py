@@ -370,7 +370,6 @@ def brief_context(
     chart: CostChart = cost_chart(
         incident, estimates=estimates, updates=updates, now=now, zone=zone
     )
-    texts = wizard.executive_texts(incident)
     corrected = {u.corrects_id for u in updates if u.corrects_id is not None}
     open_asks, decided_asks = asks(incident)
     cause = root_cause(incident)
@@ -387,7 +386,6 @@ def brief_context(
         "chart": chart,
         "zone": zone,
         "seen_sequence": seen_sequence,
-        "glossary_terms": glossary.terms_used(texts.values()),
         "follow_up": follow_up(incident),
         "root_cause": cause,
         # What the CEO is still asked, and what they already decided (with whom and when).
@@ -459,6 +457,10 @@ def brief_pdf(
             {
                 "appendix": appendix,
                 "script": wizard.meeting_script(full) if appendix else [],
+                # Only the appendix prints the glossary: no page view pays for the check.
+                "glossary_terms": (
+                    glossary.terms_used(wizard.executive_texts(full).values()) if appendix else []
+                ),
                 # Shortened answers on page 1 say "continued on page N", not "below".
                 "for_print": True,
             }
