@@ -1,5 +1,7 @@
 """Plain functions that make the rows tests need."""
 
+import io
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -8,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.utils import timezone
+from pypdf import PdfReader
 
 from briefs.models import ImpactEstimate, Incident, Status
 
@@ -115,3 +118,14 @@ def form_data(html: str, form_id: str = "") -> dict[str, str]:
     reader = _FormReader(form_id)
     reader.feed(html)
     return reader.data
+
+
+def pdf_text(content: bytes) -> str:
+    """A PDF's text with single spaces: lines wrap wherever the layout puts them."""
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def visible_text(html: str) -> str:
+    """A page's text without its tags, with single spaces."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())

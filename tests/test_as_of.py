@@ -1,6 +1,5 @@
 """Updates carry when their facts were true; the timeline, the RCA and the PDF order by it."""
 
-import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,11 +9,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
-from pypdf import PdfReader
 
 from briefs.models import Incident, IncidentUpdate
 from briefs.services import update_post
-from tests.factories import make_estimate, make_incident
+from tests.factories import make_estimate, make_incident, pdf_text
 
 # Seconds included: the resolution must keep them.
 NOW = datetime(2026, 11, 26, 17, 47, 40, tzinfo=UTC)
@@ -58,11 +56,6 @@ def post_form(client: Client, incident: Incident, **fields: Any) -> Any:
         **fields,
     }
     return client.post(f"/incidents/{incident.public_id}/updates/", data)
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def text_of(html: str) -> str:

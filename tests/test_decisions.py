@@ -1,8 +1,6 @@
 """Decisions close the ask: a meeting decision tied to the ask it answers turns the ask into
 "Decided: ..." on every page the CEO reads; only undecided asks remain asks."""
 
-import io
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,12 +9,11 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
-from pypdf import PdfReader
 
 from briefs.brief import brief_context, brief_queryset
 from briefs.models import CeoDecision, Incident, MeetingDecision
 from briefs.services import DecisionInput, meeting_record, share_link_create
-from tests.factories import form_data, make_estimate, make_incident
+from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -64,15 +61,6 @@ def record_meeting(client: Client, incident: Incident, **decisions: str) -> None
     data.update(decisions)
     response = client.post(meeting_url(incident), data)
     assert response.status_code == 302, response.content.decode()
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-
-
-def visible_text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def test_the_meeting_form_offers_the_incidents_own_asks(

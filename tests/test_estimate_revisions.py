@@ -1,7 +1,6 @@
 """Revising the impact estimate: a revision starts from the current estimate and keeps what the
 architect did not change, on every page the CEO reads."""
 
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,11 +9,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
-from pypdf import PdfReader
 
 from briefs.models import ImpactEstimate, Incident
 from briefs.services import EstimateInput, share_link_create, update_post
-from tests.factories import form_data, make_estimate, make_incident
+from tests.factories import form_data, make_estimate, make_incident, pdf_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -57,11 +55,6 @@ def update_form(client: Client, incident: Incident) -> dict[str, str]:
     data = form_data(client.get(brief_url(incident)).content.decode(), "update-form")
     data["what_changed"] = "Restore from the backup is running."
     return data
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def everything_the_ceo_reads(client: Client, incident: Incident, owner: User) -> dict[str, str]:

@@ -1,7 +1,5 @@
 """One final cost after resolution, the same on every page; the dashboard to the brief's minute."""
 
-import io
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -9,11 +7,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
-from pypdf import PdfReader
 
 from briefs.models import Incident
 from briefs.services import rca_save, share_link_create
-from tests.factories import form_data, make_estimate, make_incident
+from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=4)
@@ -43,15 +40,6 @@ def resolved(owner_client: Client, owner: User) -> Incident:
     assert owner_client.post(url, data).status_code == 302
     incident.refresh_from_db()
     return incident
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-
-
-def visible_text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def assert_one_total(text: str) -> None:

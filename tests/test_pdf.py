@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from briefs.models import CeoDecision, Incident
 from briefs.services import share_link_create, update_post
-from tests.factories import make_estimate, make_incident
+from tests.factories import make_estimate, make_incident, pdf_text
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -57,12 +57,6 @@ TEXT_FIELDS = [
 def frozen() -> Iterator[None]:
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    # Lines wrap wherever the layout puts them: compare text with single spaces.
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def page_count(content: bytes) -> int:

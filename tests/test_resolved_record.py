@@ -1,8 +1,6 @@
 """A resolved brief reads as a record: past tense, no open asks, no "depends on", one root cause,
 and what has changed split into done and planned. Reopening switches it back."""
 
-import io
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -10,11 +8,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
-from pypdf import PdfReader
 
 from briefs.models import Incident
 from briefs.services import ActionInput, action_item_add, action_item_complete, rca_save
-from tests.factories import form_data, make_estimate, make_incident
+from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=4)
@@ -76,15 +73,6 @@ def resolve(client: Client, incident: Incident) -> None:
     data = form_data(client.get(url(incident, "resolve/")).content.decode())
     data.update(resolved_at="2026-03-02T11:00", closing_update="Payments are back.")
     assert client.post(url(incident, "resolve/"), data).status_code == 302
-
-
-def visible_text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def brief_text(client: Client, incident: Incident) -> str:
