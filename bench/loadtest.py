@@ -21,7 +21,7 @@ What it does, in order:
       a second, a crowd far busier than executives refreshing a page whose fragment polls once
       a minute) and 5 PDF clients on /b/<token>/pdf every 2 s ± 20%. PDFs are cached per brief
       version and minute, so most are warm; a thread counts the cold ones by the render
-      processes briefs/pdf.py forks from the workers.
+      processes briefs/pdf_engine.py forks from the workers.
 4. Diagnostic, not judged: wrk's closed loop, 50 connections on the page and 5 on the PDF for
    15 s. Each connection sends its next request as soon as the last is answered, so 55
    connections keep 2 sync workers saturated and a request waits behind the others already
@@ -141,8 +141,9 @@ def loadtest_database_url() -> str:
 
 
 class RenderWatcher(threading.Thread):
-    """Every cold PDF is rendered in a child forked from a worker (briefs/pdf.py run_in_child),
-    and a warm one forks nothing: distinct children seen under the workers are cold renders."""
+    """Every cold PDF is rendered in a child forked from a worker (run_in_child in
+    briefs/pdf_engine.py), and a warm one forks nothing: distinct children seen under the
+    workers are cold renders."""
 
     def __init__(self, server: Server) -> None:
         super().__init__(name="render-watcher", daemon=True)
@@ -732,7 +733,7 @@ def main() -> int:
         with gunicorn(env, name="loadtest-gunicorn", extra_args=extra) as server:
             say(f"gunicorn ({gunicorn_label}) on port {server.port}; warming up")
             # Both workers: the page's cached fragment, and each worker's first PDF, which
-            # decodes the fonts (briefs/pdf.py warm_fonts).
+            # decodes the fonts (briefs/pdf_engine.py warm_fonts).
             answers = concurrently(
                 [lambda: fetch(server, page.path)] * 4 + [lambda: fetch(server, pdf.path)] * 2
             )

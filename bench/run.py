@@ -843,7 +843,8 @@ def render_child(public_id: str, html_out: str) -> None:
     """Entry point of `run.py --render-child`: render one brief in this fresh process.
 
     A fresh process per brief, because RUSAGE_CHILDREN reports the largest child ever waited
-    for. brief_pdf forks the WeasyPrint render exactly as a gunicorn worker does (briefs/pdf.py);
+    for. brief_pdf forks the WeasyPrint render exactly as a gunicorn worker does
+    (briefs/pdf_engine.py);
     the child's ru_maxrss is its peak resident memory, which includes the pages it shares with
     this parent (Python, Django, WeasyPrint, the loaded incident): the same as in production.
     """
@@ -853,18 +854,18 @@ def render_child(public_id: str, html_out: str) -> None:
     from django.conf import settings
     from django.test import override_settings
 
-    from briefs import brief, pdf
+    from briefs import brief_content, pdf_engine
 
     captured: dict[str, Any] = {}
-    real_render = pdf.render_pdf
+    real_render = pdf_engine.render_pdf
 
     def capture(html: str, **options: Any) -> bytes:
         captured.update(html=html, **options)
         return real_render(html, **options)
 
-    pdf.render_pdf = capture  # type: ignore[assignment]
-    incident = brief.brief_queryset().get(public_id=public_id)
-    pdf.warm_fonts()  # as every worker has after its first PDF
+    pdf_engine.render_pdf = capture  # type: ignore[assignment]
+    incident = brief_content.brief_queryset().get(public_id=public_id)
+    pdf_engine.warm_fonts()  # as every worker has after its first PDF
     before = rss_kb()
     # No cache here, so that the render always happens.
     dummy = {
@@ -873,14 +874,16 @@ def render_child(public_id: str, html_out: str) -> None:
     }
     with override_settings(CACHES=dummy):
         started = time.perf_counter()
-        content, _etag = brief.brief_pdf(
+        content, _etag = brief_content.brief_pdf(
             incident, zone=ZoneInfo("UTC"), size="A4", appendix=False, base_url="http://127.0.0.1/"
         )
         seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     # The same HTML for Chromium, with the stylesheets WeasyPrint is given beside it.
     stylesheet = (ROOT / "static" / "css" / "pdf.css").as_uri()
-    extra = pdf.page_css(captured["page_size"]) + pdf.generated_css(captured["generated_label"])
+    extra = pdf_engine.page_css(captured["page_size"]) + pdf_engine.generated_css(
+        captured["generated_label"]
+    )
     head = f'<link rel="stylesheet" href="{stylesheet}"><style>{extra}</style>'
     Path(html_out).write_text(captured["html"].replace("</head>", head + "</head>", 1))
     print(
@@ -954,7 +957,7 @@ def measure_pdfs(server: Server, cookie: str, world: World, env: dict[str, str])
     headers = {"Cookie": cookie}
     results: dict[str, Any] = {}
 
-    # Each worker decodes the PDF fonts on its first render (briefs/pdf.py warm_fonts): two
+    # Each worker decodes the PDF fonts on its first render (briefs/pdf_engine.py warm_fonts): two
     # concurrent requests reach both sync workers. Recorded, then left out of the cold figures.
     for pid in world.warmup_incidents[:2]:
         change_brief(pid)
@@ -1065,7 +1068,7 @@ def count_queries(world: World) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from briefs import pdf
+    from briefs import pdf_engine
 
     architect = Client(SERVER_NAME="127.0.0.1")
     architect.force_login(User.objects.get(pk=world.owner_id))
@@ -1101,8 +1104,8 @@ def count_queries(world: World) -> dict[str, Any]:
         change_brief(public_id)
         return measured(client, path, name)
 
-    real_render = pdf.render_pdf
-    pdf.render_pdf = lambda html, **options: b"%PDF-1.7 stub"  # type: ignore[assignment]
+    real_render = pdf_engine.render_pdf
+    pdf_engine.render_pdf = lambda html, **options: b"%PDF-1.7 stub"  # type: ignore[assignment]
     pages: dict[str, dict[str, int]] = {}
     sql: dict[str, dict[str, list[str]]] = {}
     try:
@@ -1140,7 +1143,7 @@ def count_queries(world: World) -> dict[str, Any]:
                 )
                 pages.setdefault(name, {})[str(size)] = number
     finally:
-        pdf.render_pdf = real_render  # type: ignore[assignment]
+        pdf_engine.render_pdf = real_render  # type: ignore[assignment]
     name = "Dashboard"
     pages[name] = {
         str(SMALL_DASHBOARD): count(small, "/", name),

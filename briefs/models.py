@@ -927,7 +927,7 @@ class ShareLink(models.Model):
 
 
 class ShareLinkGuesses(models.Model):
-    """How many wrong executive-link tokens one client sent in one minute (briefs.guesses).
+    """How many wrong executive-link tokens one client sent in one minute (briefs.link_throttle).
 
     A table rather than the cache, so that the executive link's own lookup reads the count in
     the same query: every executive request is checked, and most are not guesses.

@@ -1,9 +1,9 @@
 """Small rules for building sentences out of what people typed: case, articles, end punctuation.
 
-The meeting script (`briefs.wizard.meeting_script`) is read aloud, so an answer set inside a
-sentence must read as part of it: "pending how fast we can copy the data", not "pending How fast
-we can copy the data..". These functions never change the words of an answer, only the case of
-its first letter, the spaces between its words and the punctuation at its end.
+The meeting script (`briefs.escalation_steps.meeting_script`) is read aloud, so an answer set
+inside a sentence must read as part of it: "pending how fast we can copy the data", not "pending
+How fast we can copy the data..". These functions never change the words of an answer, only the
+case of its first letter, the spaces between its words and the punctuation at its end.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def page_one(
     decisions: list[tuple[str, str]],
     cause: tuple[str, str],
 ) -> PageOne:
-    """Page 1 from the rows `briefs.brief.brief_queryset` loads (no queries of its own).
+    """Page 1 from the rows `briefs.brief_content.brief_queryset` loads (no queries of its own).
 
     The brief's page data decides which asks are still open (question, recommendation), which
     decisions were taken (decision, by whom) and the one root cause (text, confidence), so page 1

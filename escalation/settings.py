@@ -184,14 +184,15 @@ _shared_cache: dict[str, object] = (
 )
 CACHES = {
     "default": _shared_cache,
-    # Rendered brief fragments, keyed by everything they depend on (briefs.brief.cached_html):
-    # an entry is never stale, so each process may keep its own copy in memory.
+    # Rendered brief fragments, keyed by everything they depend on
+    # (briefs.brief_content.cached_html): an entry is never stale, so each process may keep its
+    # own copy in memory.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
-    # This process's copies of recent PDFs, in front of the shared cache (briefs.pdf).
+    # This process's copies of recent PDFs, in front of the shared cache (briefs.pdf_engine).
     "pdfs": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pdfs",

@@ -10,7 +10,7 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
-from briefs.brief import brief_context, brief_queryset
+from briefs.brief_content import brief_context, brief_queryset
 from briefs.models import CeoDecision, Incident, MeetingDecision
 from briefs.services import DecisionInput, meeting_record, share_link_create
 from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from briefs import wizard
+from briefs import escalation_steps
 from briefs.models import Incident, Status
 from tests.factories import make_user
 
@@ -35,7 +35,7 @@ def test_a_started_escalation_with_nothing_typed_is_not_on_the_dashboard(
 ) -> None:
     start_escalation(owner_client)
     content = owner_client.get("/").content.decode()
-    assert wizard.DRAFT_TITLE not in content
+    assert escalation_steps.DRAFT_TITLE not in content
     assert "Drafts to resume" not in content
     assert "No escalations yet" in content
 
@@ -85,12 +85,12 @@ def test_the_owner_discards_a_draft(owner_client: Client) -> None:
     draft = start_escalation(owner_client)
     post_step(owner_client, draft, "assess", "next", assess_customers="12500")
     listed = owner_client.get("/").content.decode()
-    assert f'aria-label="Discard the draft {wizard.DRAFT_TITLE}"' in listed
+    assert f'aria-label="Discard the draft {escalation_steps.DRAFT_TITLE}"' in listed
     response = owner_client.post(f"/incidents/{draft.public_id}/discard", follow=True)
     assert response.redirect_chain == [("/", 302)]
     assert not Incident.objects.filter(pk=draft.pk).exists()
     content = response.content.decode()
-    assert f"The draft “{wizard.DRAFT_TITLE}” is discarded." in content
+    assert f"The draft “{escalation_steps.DRAFT_TITLE}” is discarded." in content
     assert "Drafts to resume" not in content
 
 

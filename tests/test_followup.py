@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from pypdf import PdfReader
 
-from briefs import metrics
-from briefs.brief import rca_timeline
+from briefs import dashboard_figures
+from briefs.brief_content import rca_timeline
 from briefs.models import ActionItem, Incident, Meeting, Status
 from briefs.services import (
     ActionInput,
@@ -406,8 +406,10 @@ def test_dashboard_figures_on_a_hand_computed_example(owner_client: Client, owne
     rows = {
         f.incident.title: f
         for f in [
-            metrics.resolved_figures(Incident.objects.with_action_counts(today).get(pk=first.pk)),
-            metrics.open_figures(
+            dashboard_figures.resolved_figures(
+                Incident.objects.with_action_counts(today).get(pk=first.pk)
+            ),
+            dashboard_figures.open_figures(
                 Incident.objects.with_action_counts(today)
                 .prefetch_related("updates", "estimates")
                 .get(pk=second.pk),
@@ -424,7 +426,7 @@ def test_dashboard_figures_on_a_hand_computed_example(owner_client: Client, owne
     assert (rows["Second"].kept, rows["Second"].promised) == (0, 1)
     assert (rows["Second"].open_actions, rows["Second"].overdue_actions) == (1, 0)
     escalated = Incident.objects.exclude(status=Status.DRAFT)
-    total = metrics.totals(
+    total = dashboard_figures.totals(
         open_rows=[rows["Second"]],
         sums=escalated.dashboard_totals(today=today, weeks=[]),
         durations=list(escalated.stage_durations()),

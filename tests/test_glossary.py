@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from briefs import wizard
+from briefs import escalation_steps
 from briefs.glossary import (
     GLOSSARY,
     SHAPES,
@@ -338,8 +338,10 @@ def test_the_frameworks_plain_examples_raise_no_flags(text: str) -> None:
     assert _found(text) == []
 
 
-@pytest.mark.parametrize("step", [s for s in wizard.STEPS if s.example], ids=lambda s: s.slug)
-def test_the_wizards_coaching_examples_raise_no_flags(step: wizard.Step) -> None:
+@pytest.mark.parametrize(
+    "step", [s for s in escalation_steps.STEPS if s.example], ids=lambda s: s.slug
+)
+def test_the_wizards_coaching_examples_raise_no_flags(step: escalation_steps.Step) -> None:
     assert _found(step.example) == []
 
 
@@ -350,7 +352,7 @@ def test_the_demo_answers_raise_no_shape_flags() -> None:
     flags = [
         flag
         for incident in Incident.objects.all()
-        for flag in check_texts(wizard.executive_texts(incident))
+        for flag in check_texts(escalation_steps.executive_texts(incident))
     ]
     assert [f.fragment for f in flags if f.kind != TERM_KIND] == []
 

@@ -163,7 +163,7 @@ def test_a_second_download_of_an_unchanged_brief_costs_no_render(
     owner_client: Client, brief: Incident
 ) -> None:
     first = owner_client.get(f"/incidents/{brief.public_id}/pdf")
-    with mock.patch("briefs.pdf.run_in_child", side_effect=AssertionError("rendered again")):
+    with mock.patch("briefs.pdf_engine.run_in_child", side_effect=AssertionError("rendered again")):
         second = owner_client.get(f"/incidents/{brief.public_id}/pdf")
         not_modified = owner_client.get(
             f"/incidents/{brief.public_id}/pdf", headers={"If-None-Match": first["ETag"]}
@@ -275,7 +275,9 @@ def test_a_render_over_the_time_limit_gives_a_clear_error_page(
     owner_client: Client, brief: Incident, settings: Any
 ) -> None:
     settings.PDF_RENDER_TIMEOUT_SECONDS = 1
-    with mock.patch("briefs.pdf._render", side_effect=lambda *a, **k: __import__("time").sleep(5)):
+    with mock.patch(
+        "briefs.pdf_engine._render", side_effect=lambda *a, **k: __import__("time").sleep(5)
+    ):
         response = owner_client.get(f"/incidents/{brief.public_id}/pdf")
     assert response.status_code == 503
     assert "took too long" in response.content.decode()

@@ -24,8 +24,8 @@ from pypdf import PdfReader
 from pytest_django.fixtures import Settings
 from weasyprint import HTML
 
-from briefs import pdf
-from briefs.pdf import (
+from briefs import pdf_engine
+from briefs.pdf_engine import (
     PdfRenderError,
     PdfRenderTimeout,
     ResourceRefused,
@@ -359,7 +359,7 @@ def test_a_failure_in_the_child_raises_pdf_render_error(
     def broken_html(**kwargs: Any) -> Any:
         raise RuntimeError("tinyhtml5 exploded")
 
-    monkeypatch.setattr(pdf, "HTML", broken_html)
+    monkeypatch.setattr(pdf_engine, "HTML", broken_html)
 
     with pytest.raises(PdfRenderError, match="tinyhtml5 exploded") as raised:
         render("<p>a</p>")

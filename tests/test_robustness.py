@@ -30,7 +30,7 @@ from django.utils.html import escape
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from briefs import wizard
+from briefs import escalation_steps
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate, RootCauseAnalysis
 from briefs.services import (
     EstimateInput,
@@ -301,7 +301,7 @@ def test_hostile_input_on_a_wizard_step_is_refused_or_kept_exactly_as_typed(
     zone = data.draw(st.sampled_from(ZONES), label="zone")
     nav = data.draw(st.sampled_from(["next", "back", "review"]), label="nav")
     encoding = data.draw(st.sampled_from(["urlencoded", "multipart"]), label="encoding")
-    draft = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+    draft = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
     owner_client.cookies["tz"] = zone
     payload = {**FULL_ANSWERS[slug], **typed, "version": "1", "nav": nav}
 
@@ -338,7 +338,7 @@ def test_hostile_input_in_live_advice_never_saves_or_fails(
         st.sampled_from(["preview=1", *(f"validate={name}" for name in STEP_FIELDS[slug])]),
         label="query",
     )
-    draft = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+    draft = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
     payload = {**FULL_ANSWERS[slug], **typed, "version": "1"}
 
     response = post_form(
@@ -503,7 +503,7 @@ def test_invalid_utf8_is_refused_or_stored_as_received(
         url = f"/incidents/{incident.public_id}/updates/"
         answers = _update_answers("UTC")
     else:
-        incident = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+        incident = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
         url = step_url(incident, slug)
         answers = {**FULL_ANSWERS[slug], "version": "1", "nav": "next"}
     answers.pop(field, None)
@@ -598,7 +598,7 @@ def _submit(
         }
         url = f"/incidents/{incident.public_id}/updates/"
     else:
-        incident = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+        incident = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
         answers = {**FULL_ANSWERS[form], "version": "1", "nav": "next"}
         url = step_url(incident, form)
     return incident, post_form(client, url, {**answers, **typed}, "urlencoded")
@@ -695,7 +695,7 @@ def _post_target(owner: User, form: str) -> tuple[Incident, str, dict[str, str]]
     if form == "update":
         incident = _escalated(owner)
         return incident, f"/incidents/{incident.public_id}/updates/", _update_answers("UTC")
-    incident = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+    incident = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
     return incident, step_url(incident, form), {**FULL_ANSWERS[form], "version": "1"}
 
 
@@ -754,7 +754,7 @@ def _hidden_inputs(content: str) -> dict[str, str]:
 def test_the_second_of_two_editors_gets_the_conflict_page_and_nothing_is_lost(
     owner: User, collaborator: User
 ) -> None:
-    draft = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+    draft = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
     draft.collaborators.add(collaborator)
     first, second = Client(), Client()
     first.force_login(owner)
@@ -902,7 +902,7 @@ def test_two_editors_saving_the_rca_at_once_exactly_one_wins(
 def test_two_editors_posting_the_same_step_at_once_one_gets_the_conflict_page(
     owner: User, collaborator: User, real_concurrency: None, slow_incident_saves: None
 ) -> None:
-    draft = Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+    draft = Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
     draft.collaborators.add(collaborator)
     clients = {"Theirs: a DNS change": Client(), "Mine: a config push": Client()}
     for user, client in zip([owner, collaborator], clients.values(), strict=True):

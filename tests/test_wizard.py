@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from briefs import wizard
+from briefs import escalation_steps
 from briefs.models import Incident, Status
 from tests.factories import PASSWORD, make_estimate, make_incident
 
@@ -89,7 +89,7 @@ def post_step(
 
 @pytest.fixture
 def draft(owner: User) -> Incident:
-    return Incident.objects.create(owner=owner, title=wizard.DRAFT_TITLE)
+    return Incident.objects.create(owner=owner, title=escalation_steps.DRAFT_TITLE)
 
 
 @pytest.fixture(autouse=True)
@@ -117,7 +117,7 @@ def test_new_escalation_needs_post(owner_client: Client) -> None:
     assert owner_client.get("/incidents/new/").status_code == 405
 
 
-@pytest.mark.parametrize("slug", wizard.STEP_SLUGS)
+@pytest.mark.parametrize("slug", escalation_steps.STEP_SLUGS)
 def test_every_step_page_renders_with_progress_and_coaching(
     owner_client: Client, draft: Incident, slug: str
 ) -> None:
@@ -126,10 +126,10 @@ def test_every_step_page_renders_with_progress_and_coaching(
     content = response.content.decode()
     assert 'aria-label="Escalation steps"' in content
     assert "What the CEO cares about here" in content
-    assert wizard.STEPS_BY_SLUG[slug].heading.replace("'", "&#x27;") in content
+    assert escalation_steps.STEPS_BY_SLUG[slug].heading.replace("'", "&#x27;") in content
 
 
-@pytest.mark.parametrize("slug", [s for s in wizard.STEP_SLUGS if s != "review"])
+@pytest.mark.parametrize("slug", [s for s in escalation_steps.STEP_SLUGS if s != "review"])
 def test_each_step_saves_on_next_and_moves_on(
     owner_client: Client, draft: Incident, slug: str
 ) -> None:
@@ -137,10 +137,10 @@ def test_each_step_saves_on_next_and_moves_on(
         post_step(owner_client, draft, "what-happened", FULL_ANSWERS["what-happened"])
     response = post_step(owner_client, draft, slug, FULL_ANSWERS[slug])
     assert response.status_code == 302
-    _, after = wizard.neighbours(slug)
+    _, after = escalation_steps.neighbours(slug)
     assert response["Location"] == step_url(draft, after or slug)
     draft.refresh_from_db()
-    assert wizard.missing(draft, slug) == []
+    assert escalation_steps.missing(draft, slug) == []
 
 
 def test_times_are_read_in_the_architects_time_zone(owner_client: Client, draft: Incident) -> None:
@@ -171,7 +171,7 @@ def test_back_saves_an_incomplete_step(owner_client: Client, draft: Incident) ->
     assert response["Location"] == step_url(draft, "impact")
     draft.refresh_from_db()
     assert draft.root_cause == "Config change"
-    assert wizard.missing(draft, "cause") != []
+    assert escalation_steps.missing(draft, "cause") != []
 
 
 def test_jumping_to_any_step_saves_the_current_one(owner_client: Client, draft: Incident) -> None:
@@ -379,7 +379,9 @@ def test_escalating_against_the_recommendation_needs_a_reason(
 ) -> None:
     post_step(owner_client, draft, "assess", {"assess_customers": "10"})
     draft.refresh_from_db()
-    assert wizard.missing(draft, "assess") == ["a reason for escalating against the recommendation"]
+    assert escalation_steps.missing(draft, "assess") == [
+        "a reason for escalating against the recommendation"
+    ]
     post_step(
         owner_client,
         draft,
@@ -387,7 +389,7 @@ def test_escalating_against_the_recommendation_needs_a_reason(
         {"assess_customers": "10", "override_reason": "The CEO asked to be told."},
     )
     draft.refresh_from_db()
-    assert wizard.missing(draft, "assess") == []
+    assert escalation_steps.missing(draft, "assess") == []
 
 
 RULES = [
@@ -536,7 +538,7 @@ SCRIPTED = [
 def test_the_script_contains_each_answer(owner_client: Client, draft: Incident) -> None:
     complete_all(owner_client, draft)
     draft.refresh_from_db()
-    script = " ".join(part.text for part in wizard.meeting_script(draft))
+    script = " ".join(part.text for part in escalation_steps.meeting_script(draft))
     for slug, name in SCRIPTED:
         # The first letter takes the case of its place in the sentence.
         assert FULL_ANSWERS[slug][name].rstrip(".?")[1:] in script, name
@@ -550,10 +552,10 @@ def test_the_script_contains_each_answer(owner_client: Client, draft: Incident) 
 
 
 def test_a_missing_answer_shows_as_missing_in_script_and_questions(draft: Incident) -> None:
-    script = wizard.meeting_script(draft)
+    script = escalation_steps.meeting_script(draft)
     assert "[missing: the root cause]" in script[2].text
     assert "cause" in script[2].missing
-    questions = {q.question: q for q in wizard.ceo_questions(draft)}
+    questions = {q.question: q for q in escalation_steps.ceo_questions(draft)}
     assert not questions["When will it be resolved?"].answered
     assert questions["When will it be resolved?"].step.slug == "outlook"
 
@@ -677,7 +679,7 @@ def test_collaborator_can_edit(client: Client, collaborator: User, draft: Incide
     assert post_step(client, draft, "cause", FULL_ANSWERS["cause"]).status_code == 302
 
 
-@pytest.mark.parametrize("slug", wizard.STEP_SLUGS)
+@pytest.mark.parametrize("slug", escalation_steps.STEP_SLUGS)
 def test_an_outsider_gets_404_on_every_step(
     outsider_client: Client, draft: Incident, slug: str
 ) -> None:
@@ -741,8 +743,10 @@ def test_dashboard_links_drafts_to_resume(owner_client: Client, draft: Incident)
 def test_the_review_step_is_complete_only_when_every_other_step_is(
     owner_client: Client, draft: Incident
 ) -> None:
-    states = {state.step.slug: state.complete for state in wizard.progress(draft, "assess")}
+    states = {
+        state.step.slug: state.complete for state in escalation_steps.progress(draft, "assess")
+    }
     assert states["review"] is False
     complete_all(owner_client, draft)
     draft.refresh_from_db()
-    assert all(state.complete for state in wizard.progress(draft, "assess"))
+    assert all(state.complete for state in escalation_steps.progress(draft, "assess"))

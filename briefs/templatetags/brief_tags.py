@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import dateformat, timezone
 
+from briefs.escalation_steps import cadence_words
 from briefs.markdown import markdown_escape
 from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap, zone_abbreviation
-from briefs.wizard import cadence_words
 
 register = template.Library()
 

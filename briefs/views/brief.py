@@ -29,8 +29,8 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import retarget
 
-from briefs import pdf, services
-from briefs.brief import (
+from briefs import pdf_engine, services
+from briefs.brief_content import (
     LiveRegion,
     brief_context,
     brief_pdf,
@@ -319,7 +319,7 @@ def markdown_response(
     # Typed text is escaped for Markdown in the template (|md), not for HTML.
     with timezone.override(zone):
         text = render_to_string("briefs/brief.md", context, request=request)
-    disposition = pdf.content_disposition(incident.title, extension="md", attachment=False)
+    disposition = pdf_engine.content_disposition(incident.title, extension="md", attachment=False)
     return HttpResponse(
         text,
         content_type="text/markdown; charset=utf-8",
@@ -336,7 +336,7 @@ def pdf_response(
         return brief_pdf(
             incident,
             zone=zone,
-            size=pdf.page_size_for(request.GET.get("size")),
+            size=pdf_engine.page_size_for(request.GET.get("size")),
             appendix=architect and request.GET.get("appendix") == "1",
             base_url=request.build_absolute_uri("/"),
         )
@@ -355,14 +355,14 @@ def pdf_download(
     page rather than a hung or broken request."""
     try:
         content, etag = render_pdf()
-    except pdf.PdfRenderTimeout:
+    except pdf_engine.PdfRenderTimeout:
         logger.warning("PDF render timed out for incident %s", incident.public_id)
         return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
-    except pdf.PdfRenderError:
+    except pdf_engine.PdfRenderError:
         logger.exception("PDF render failed for incident %s", incident.public_id)
         return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = pdf.content_disposition(incident.title, suffix)
+    response["Content-Disposition"] = pdf_engine.content_disposition(incident.title, suffix)
     response["ETag"] = etag
     return get_conditional_response(request, etag=etag, response=response) or response
 

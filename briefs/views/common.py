@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
-from briefs.brief import brief_queryset
+from briefs.brief_content import brief_queryset
 from briefs.models import Incident
 
 # Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from briefs import pdf, services
-from briefs.brief import rca_context
-from briefs.brief import rca_pdf as render_rca_pdf
+from briefs import pdf_engine, services
+from briefs.brief_content import rca_context
+from briefs.brief_content import rca_pdf as render_rca_pdf
+from briefs.escalation_steps import cadence_words
 from briefs.forms import (
     ActionItemForm,
     ActionItemFormSet,
@@ -38,7 +39,6 @@ from briefs.services import (
 )
 from briefs.views.brief import pdf_download
 from briefs.views.common import conflict_page, current_user, incident_for_editor, incident_people
-from briefs.wizard import cadence_words
 
 
 def _brief_url(incident: Incident, anchor: str = "") -> str:
@@ -350,7 +350,7 @@ def rca_pdf_response(request: HttpRequest, incident: Incident, *, zone: ZoneInfo
         return render_rca_pdf(
             incident,
             zone=zone,
-            size=pdf.page_size_for(request.GET.get("size")),
+            size=pdf_engine.page_size_for(request.GET.get("size")),
             base_url=request.build_absolute_uri("/"),
         )
 

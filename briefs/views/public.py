@@ -27,8 +27,8 @@ from django.views.decorators.http import (
 )
 
 from briefs import services
-from briefs.brief import LiveRegion, brief_queryset, cached_html, rca_context, stamp_of
-from briefs.guesses import (
+from briefs.brief_content import LiveRegion, brief_queryset, cached_html, rca_context, stamp_of
+from briefs.link_throttle import (
     GUESSES_SQL,
     NotAGuess,
     check_guesses,
@@ -55,7 +55,7 @@ _INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at", "
 
 def _active_link(request: HttpRequest, token: str) -> ShareLink:
     """The link for a token, or the same 404 for a wrong, expired or revoked one (and 429 for
-    a client past the guess limit, see `briefs.guesses`)."""
+    a client past the guess limit, see `briefs.link_throttle`)."""
     now = timezone.now()
     links = (
         ShareLink.objects.select_related("incident")

@@ -39,8 +39,10 @@ from django.views.decorators.http import (
     require_POST,
 )
 
-from briefs import glossary, metrics, wizard
-from briefs.brief import brief_context, minute
+from briefs import dashboard_figures as metrics
+from briefs import escalation_steps as wizard
+from briefs import glossary
+from briefs.brief_content import brief_context, minute
 from briefs.forms import (
     AssessForm,
     CauseForm,

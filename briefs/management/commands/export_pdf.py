@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from briefs import pdf
-from briefs.brief import brief_pdf
+from briefs import pdf_engine
+from briefs.brief_content import brief_pdf
 from briefs.models import Incident
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 appendix=options["appendix"],
                 base_url=settings.SITE_URL + "/",
             )
-        except pdf.PdfRenderError as error:
+        except pdf_engine.PdfRenderError as error:
             raise CommandError(f"The PDF could not be made: {error}") from error
         options["output"].write_bytes(content)
         self.stdout.write(f"Wrote {options['output']} ({len(content):,} bytes)")

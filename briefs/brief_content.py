@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from briefs import glossary, pdf, summary, wizard
+from briefs import escalation_steps, glossary, pdf_engine, summary
 from briefs.chart import CostChart, cost_chart
 from briefs.models import (
     ActionItem,
@@ -445,7 +445,7 @@ def brief_pdf(
     """The brief as PDF bytes and their ETag, from the cache when the brief is unchanged.
 
     The cache key comes from the brief's stamp (see `brief_stamp`), so a repeat download costs
-    one lookup: nothing is loaded or rendered. Raises `pdf.PdfRenderError` (or its
+    one lookup: nothing is loaded or rendered. Raises `pdf_engine.PdfRenderError` (or its
     `PdfRenderTimeout`) when WeasyPrint fails or runs over the time limit.
     """
     now = minute(now or timezone.now())
@@ -456,10 +456,12 @@ def brief_pdf(
         context.update(
             {
                 "appendix": appendix,
-                "script": wizard.meeting_script(full) if appendix else [],
+                "script": escalation_steps.meeting_script(full) if appendix else [],
                 # Only the appendix prints the glossary: no page view pays for the check.
                 "glossary_terms": (
-                    glossary.terms_used(wizard.executive_texts(full).values()) if appendix else []
+                    glossary.terms_used(escalation_steps.executive_texts(full).values())
+                    if appendix
+                    else []
                 ),
                 # Shortened answers on page 1 say "continued on page N", not "below".
                 "for_print": True,
@@ -512,10 +514,10 @@ def _document_pdf(
     base_url: str,
     now: datetime,
 ) -> tuple[bytes, str]:
-    label = pdf.format_generated_label(timezone.localtime(now, zone))
+    label = pdf_engine.format_generated_label(timezone.localtime(now, zone))
 
     def render_now() -> bytes:
-        return pdf.render_pdf(
+        return pdf_engine.render_pdf(
             html(),
             base_url=base_url,
             title=title,
@@ -524,4 +526,4 @@ def _document_pdf(
             timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
         )
 
-    return pdf.cached_pdf(f"{key}|{title}", render_now)
+    return pdf_engine.cached_pdf(f"{key}|{title}", render_now)

@@ -8,7 +8,9 @@ from datetime import datetime
 from django.utils import formats, timezone
 
 from briefs import sentences
-from briefs.models import DRAFT_TITLE as DRAFT_TITLE  # views and tests name it wizard.DRAFT_TITLE
+from briefs.models import (
+    DRAFT_TITLE as DRAFT_TITLE,  # views and tests name it escalation_steps.DRAFT_TITLE
+)
 from briefs.models import CeoDecision, Confidence, Incident, OperatingState
 
 
