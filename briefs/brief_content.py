@@ -23,8 +23,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from briefs import escalation_steps, glossary, pdf_engine, summary
+from briefs import glossary, pdf_engine, summary
 from briefs.chart import CostChart, cost_chart
+from briefs.meeting_script import executive_texts, meeting_script
 from briefs.models import (
     ActionItem,
     ActionKind,
@@ -456,12 +457,10 @@ def brief_pdf(
         context.update(
             {
                 "appendix": appendix,
-                "script": escalation_steps.meeting_script(full) if appendix else [],
+                "script": meeting_script(full) if appendix else [],
                 # Only the appendix prints the glossary: no page view pays for the check.
                 "glossary_terms": (
-                    glossary.terms_used(escalation_steps.executive_texts(full).values())
-                    if appendix
-                    else []
+                    glossary.terms_used(executive_texts(full).values()) if appendix else []
                 ),
                 # Shortened answers on page 1 say "continued on page N", not "below".
                 "for_print": True,

@@ -1,6 +1,6 @@
 """Small rules for building sentences out of what people typed: case, articles, end punctuation.
 
-The meeting script (`briefs.escalation_steps.meeting_script`) is read aloud, so an answer set
+The meeting script (`briefs.meeting_script`) is read aloud, so an answer set
 inside a sentence must read as part of it: "pending how fast we can copy the data", not "pending
 How fast we can copy the data..". These functions never change the words of an answer, only the
 case of its first letter, the spaces between its words and the punctuation at its end.

@@ -16,6 +16,7 @@ from briefs.glossary import (
     find_jargon,
     terms_used,
 )
+from briefs.meeting_script import executive_texts
 from briefs.models import Incident
 
 TERMS = {term.term: term for term in GLOSSARY}
@@ -352,7 +353,7 @@ def test_the_demo_answers_raise_no_shape_flags() -> None:
     flags = [
         flag
         for incident in Incident.objects.all()
-        for flag in check_texts(escalation_steps.executive_texts(incident))
+        for flag in check_texts(executive_texts(incident))
     ]
     assert [f.fragment for f in flags if f.kind != TERM_KIND] == []
 

@@ -16,7 +16,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefs import escalation_steps
+from briefs.meeting_script import meeting_script
 from briefs.models import CeoDecision, Confidence, Incident, OperatingState
 from tests.factories import make_estimate, make_incident
 
@@ -292,7 +292,7 @@ AMAZON_S3 = [
 
 
 def _said(incident: Incident) -> list[tuple[str, str]]:
-    return [(part.speaker, part.text) for part in escalation_steps.meeting_script(incident)]
+    return [(part.speaker, part.text) for part in meeting_script(incident)]
 
 
 @pytest.mark.parametrize(
@@ -365,7 +365,7 @@ def test_accountability_and_oversight_are_said_once_and_agree(
     incident = cloudflare(owner)
     incident.remediation_overseer = overseer
     incident.accountability = accountability
-    text = escalation_steps.meeting_script(incident)[6].text
+    text = meeting_script(incident)[6].text
     assert text.count(accountability) == 1
     assert text.count("personally") == (1 if said else 0)
     assert said in text
@@ -453,7 +453,7 @@ def test_any_answers_read_aloud_without_doubled_punctuation_or_stray_capitals(
         make_estimate(incident, revenue_per_hour="48000", customers_affected=1)
         for position, decision in enumerate(decisions):
             CeoDecision.objects.create(incident=incident, position=position, **decision)
-        parts = escalation_steps.meeting_script(incident)
+        parts = meeting_script(incident)
     script = " ".join(part.text for part in parts)
 
     assert _doubled(script) == []

@@ -11,6 +11,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from briefs import escalation_steps
+from briefs.meeting_script import ceo_questions, meeting_script
 from briefs.models import Incident, Status
 from tests.factories import PASSWORD, make_estimate, make_incident
 
@@ -538,7 +539,7 @@ SCRIPTED = [
 def test_the_script_contains_each_answer(owner_client: Client, draft: Incident) -> None:
     complete_all(owner_client, draft)
     draft.refresh_from_db()
-    script = " ".join(part.text for part in escalation_steps.meeting_script(draft))
+    script = " ".join(part.text for part in meeting_script(draft))
     for slug, name in SCRIPTED:
         # The first letter takes the case of its place in the sentence.
         assert FULL_ANSWERS[slug][name].rstrip(".?")[1:] in script, name
@@ -552,10 +553,10 @@ def test_the_script_contains_each_answer(owner_client: Client, draft: Incident) 
 
 
 def test_a_missing_answer_shows_as_missing_in_script_and_questions(draft: Incident) -> None:
-    script = escalation_steps.meeting_script(draft)
+    script = meeting_script(draft)
     assert "[missing: the root cause]" in script[2].text
     assert "cause" in script[2].missing
-    questions = {q.question: q for q in escalation_steps.ceo_questions(draft)}
+    questions = {q.question: q for q in ceo_questions(draft)}
     assert not questions["When will it be resolved?"].answered
     assert questions["When will it be resolved?"].step.slug == "outlook"
 

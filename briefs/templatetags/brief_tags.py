@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import dateformat, timezone
 
-from briefs.escalation_steps import cadence_words
 from briefs.markdown import markdown_escape
+from briefs.meeting_script import cadence_words
 from briefs.models import ActionItem, format_money
 from briefs.timeline import Gap, zone_abbreviation
 

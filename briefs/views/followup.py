@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from briefs import pdf_engine, services
 from briefs.brief_content import rca_context
 from briefs.brief_content import rca_pdf as render_rca_pdf
-from briefs.escalation_steps import cadence_words
 from briefs.forms import (
     ActionItemForm,
     ActionItemFormSet,
@@ -28,6 +27,7 @@ from briefs.forms import (
     ResolveForm,
 )
 from briefs.history import incident_history_entries
+from briefs.meeting_script import cadence_words
 from briefs.middleware import zone_from_request
 from briefs.models import ActionItem, Incident, Status
 from briefs.services import (

@@ -53,6 +53,7 @@ from briefs.forms import (
     StepForm,
     WhatHappenedForm,
 )
+from briefs.meeting_script import ceo_questions, executive_texts, meeting_script
 from briefs.middleware import PROPOSE_ZONE, set_zone_cookie, zone_from_request
 from briefs.models import (
     CENT,
@@ -471,9 +472,9 @@ def _review(
         {
             "step": wizard.STEPS_BY_SLUG["review"],
             "progress": wizard.progress(incident, "review"),
-            "questions": wizard.ceo_questions(incident),
-            "script": wizard.meeting_script(incident),
-            "flags": glossary.check_texts(wizard.executive_texts(incident)),
+            "questions": ceo_questions(incident),
+            "script": meeting_script(incident),
+            "flags": glossary.check_texts(executive_texts(incident)),
             "missing": errors if errors is not None else wizard.missing_for_escalation(incident),
             "show_errors": errors is not None,
         }
