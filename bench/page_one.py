@@ -82,7 +82,7 @@ def main() -> int:
     from django.core.management import call_command
     from pypdf import PdfReader
 
-    from briefs.brief_content import brief_pdf
+    from briefs.exports import brief_pdf
     from briefs.management.commands.demo import RESOLVED_TITLE, TITLE
     from briefs.models import Incident
 

@@ -854,7 +854,7 @@ def render_child(public_id: str, html_out: str) -> None:
     from django.conf import settings
     from django.test import override_settings
 
-    from briefs import brief_content, pdf_engine
+    from briefs import brief_content, exports, pdf_engine
 
     captured: dict[str, Any] = {}
     real_render = pdf_engine.render_pdf
@@ -874,7 +874,7 @@ def render_child(public_id: str, html_out: str) -> None:
     }
     with override_settings(CACHES=dummy):
         started = time.perf_counter()
-        content, _etag = brief_content.brief_pdf(
+        content, _etag = exports.brief_pdf(
             incident, zone=ZoneInfo("UTC"), size="A4", appendix=False, base_url="http://127.0.0.1/"
         )
         seconds = time.perf_counter() - started

@@ -3,29 +3,22 @@
 The architect's page, the executive link, the PDF and the Markdown all render from this, so they
 show the same facts. Times are taken to the minute: the brief says "as of 14:05", and two
 requests in the same minute render the same bytes (which lets the executive link answer 304).
+Caching what this computes is `briefs.page_cache`'s job; the files made of it, `briefs.exports`'.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cached_property
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.core.cache import caches
 from django.db.models import Prefetch, prefetch_related_objects
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
-from briefs import glossary, pdf_engine, summary
+from briefs import summary
 from briefs.chart import CostChart, cost_chart
-from briefs.meeting_script import executive_texts, meeting_script
 from briefs.models import (
     ActionItem,
     ActionKind,
@@ -52,86 +45,6 @@ from briefs.timeline import (
 # The timeline keeps the incident's last day in full; older hours shrink to one line per day
 # (see `recent_timeline`). The page links to the full record.
 FULL_TIMELINE = timedelta(hours=24)
-
-
-FRAGMENT_SECONDS = 120
-
-
-def brief_stamp(incident: Incident) -> str:
-    """Changes whenever anything the brief shows changes: every service that writes to an
-    incident or to the rows it shows bumps its `version` or touches its `updated_at`."""
-    return stamp_of(incident.pk, incident.version, incident.updated_at)
-
-
-def stamp_of(pk: int, version: int, updated_at: datetime) -> str:
-    """`brief_stamp` from the three columns, for views that read them without the model."""
-    return f"{pk}:{version}:{updated_at.isoformat()}"
-
-
-def cached_html(key: str, render: Callable[[], str]) -> SafeString:
-    """HTML from this process's fragment cache, rendered and stored on a miss.
-
-    Only for HTML whose key names everything it depends on (so an entry is never stale, only
-    unused) and which holds no per-request secret: no CSRF token, no CSP nonce.
-    """
-    html = cast(str, caches["fragments"].get_or_set(key, render, FRAGMENT_SECONDS))
-    return mark_safe(html)  # noqa: S308 - our own templates' escaped output
-
-
-@dataclass(frozen=True)
-class LiveRegion:
-    """The part of the brief that changes, as one audience sees it in one minute and zone.
-
-    Rendered once per brief version, minute, zone and audience, then shared by every viewer of
-    that audience: `key` names everything the HTML depends on. `stamp` is the incident's
-    `brief_stamp`; the incident and everything it shows are loaded only on a miss.
-    """
-
-    incident_id: int
-    stamp: str
-    zone: ZoneInfo
-    now: datetime
-    architect: bool
-    urls: dict[str, str]
-    seen_sequence: int | None = None
-    full_timeline: bool = False
-
-    @cached_property
-    def key(self) -> str:
-        material = "|".join(
-            [
-                self.stamp,
-                minute(self.now).isoformat(),
-                self.zone.key,
-                "architect" if self.architect else "executive",
-                str(self.seen_sequence),
-                str(self.full_timeline),
-                *(f"{name}={url}" for name, url in sorted(self.urls.items())),
-            ]
-        )
-        return hashlib.sha256(material.encode()).hexdigest()
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.key}"'
-
-    def html(self) -> SafeString:
-        return cached_html(self.key, self._render)
-
-    def _render(self) -> str:
-        now = minute(self.now)
-        context = brief_context(
-            brief_queryset().get(pk=self.incident_id),
-            zone=self.zone,
-            now=now,
-            architect=self.architect,
-            seen_sequence=self.seen_sequence,
-            full_timeline=self.full_timeline,
-        )
-        context.update(self.urls)
-        context["refresh_seconds"] = settings.BRIEF_REFRESH_SECONDS
-        with timezone.override(self.zone):
-            return render_to_string("briefs/_live.html", context)
 
 
 def _brief_prefetches() -> list[str | Prefetch[Any]]:
@@ -434,61 +347,6 @@ def recent_timeline(
     return recent, summaries
 
 
-def brief_pdf(
-    incident: Incident,
-    *,
-    zone: ZoneInfo,
-    size: str,
-    appendix: bool,
-    base_url: str,
-    now: datetime | None = None,
-) -> tuple[bytes, str]:
-    """The brief as PDF bytes and their ETag, from the cache when the brief is unchanged.
-
-    The cache key comes from the brief's stamp (see `brief_stamp`), so a repeat download costs
-    one lookup: nothing is loaded or rendered. Raises `pdf_engine.PdfRenderError` (or its
-    `PdfRenderTimeout`) when WeasyPrint fails or runs over the time limit.
-    """
-    now = minute(now or timezone.now())
-
-    def html() -> str:
-        full = with_brief_rows(incident)
-        context = brief_context(full, zone=zone, now=now, architect=False)
-        context.update(
-            {
-                "appendix": appendix,
-                "script": meeting_script(full) if appendix else [],
-                # Only the appendix prints the glossary: no page view pays for the check.
-                "glossary_terms": (
-                    glossary.terms_used(executive_texts(full).values()) if appendix else []
-                ),
-                # Shortened answers on page 1 say "continued on page N", not "below".
-                "for_print": True,
-            }
-        )
-        with timezone.override(zone):
-            return render_to_string("briefs/brief_pdf.html", context)
-
-    key = f"brief|{brief_stamp(incident)}|{now.isoformat()}|{zone.key}|{size}|{appendix}"
-    return _document_pdf(key, html, incident.title, zone, size, base_url, now)
-
-
-def rca_pdf(
-    incident: Incident, *, zone: ZoneInfo, size: str, base_url: str, now: datetime | None = None
-) -> tuple[bytes, str]:
-    """The root-cause analysis as PDF: the same engine, fonts, fetcher and time limit."""
-    now = minute(now or timezone.now())
-
-    def html() -> str:
-        context = rca_context(with_brief_rows(incident), zone=zone, now=now)
-        with timezone.override(zone):
-            return render_to_string("briefs/rca_pdf.html", context)
-
-    title = f"Root-cause analysis: {incident.title}"
-    key = f"rca|{brief_stamp(incident)}|{now.isoformat()}|{zone.key}|{size}"
-    return _document_pdf(key, html, title, zone, size, base_url, now)
-
-
 def rca_context(
     incident: Incident, *, zone: ZoneInfo, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -502,27 +360,3 @@ def rca_context(
         }
     )
     return context
-
-
-def _document_pdf(
-    key: str,
-    html: Callable[[], str],
-    title: str,
-    zone: ZoneInfo,
-    size: str,
-    base_url: str,
-    now: datetime,
-) -> tuple[bytes, str]:
-    label = pdf_engine.format_generated_label(timezone.localtime(now, zone))
-
-    def render_now() -> bytes:
-        return pdf_engine.render_pdf(
-            html(),
-            base_url=base_url,
-            title=title,
-            page_size=size,
-            generated_label=label,
-            timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
-        )
-
-    return pdf_engine.cached_pdf(f"{key}|{title}", render_now)

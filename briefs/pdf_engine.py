@@ -1,4 +1,7 @@
-"""The brief as a PDF: WeasyPrint in a forked, time-limited child, fed only the app's static files.
+"""The PDF engine: WeasyPrint in a forked, time-limited child, fed only the app's static files.
+
+What goes into a PDF (the brief, the RCA), its download name and its cache live in
+`briefs.exports` and `briefs.page_cache`; this module only turns HTML into bytes.
 
 WeasyPrint is imported here, at module level, so that ``gunicorn --preload`` loads it once and every
 forked worker and render child inherits it ready to use.
@@ -13,7 +16,6 @@ import logging
 import math
 import mimetypes
 import os
-import re
 import select
 import shutil
 import signal
@@ -27,14 +29,11 @@ from datetime import datetime
 from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache as django_cache
-from django.core.cache import caches
-from django.utils.http import content_disposition_header
 from fontTools.ttLib import TTFont, woff2
 from weasyprint import CSS, HTML
 from weasyprint import __version__ as weasyprint_version
@@ -51,8 +50,6 @@ for _noisy in ("weasyprint.progress", "fontTools"):
 
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 PDF_STYLESHEET = "css/pdf.css"
-# Content-addressed entries never go stale, so they may live as long as the cache keeps them.
-PDF_CACHE_SECONDS = 7 * 24 * 3600
 
 # Python warns that fork() in a multi-threaded process (a threaded dev server, psycopg's pool
 # workers) may deadlock the child. Ours runs only WeasyPrint, which the parent never starts, and
@@ -404,57 +401,11 @@ def _describe(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-# --- Download names ---------------------------------------------------------------------------
-
-_QUOTES = re.compile(r"[\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb]")
-FILENAME_MAX = 80
-
-
-def _clean_title(title: str) -> str:
-    title = _QUOTES.sub("", unicodedata.normalize("NFKC", title))
-    # Control characters (newlines included), slashes and other separators become spaces.
-    return "".join(
-        " " if unicodedata.category(char)[0] in {"C", "Z"} or char in "/\\" else char
-        for char in title
-    )
-
-
-def _slug(text: str, *, max_length: int) -> str:
-    words = re.findall(r"\w+", text.lower())
-    slug = "-".join(word.replace("_", "-") for word in words)
-    slug = re.sub(r"-{2,}", "-", slug).strip("-")
-    return slug[:max_length].rstrip("-")
-
-
-def download_filename(title: str, suffix: str = "brief", *, extension: str = "pdf") -> str:
-    """A download name such as ``checkout-outage-brief.pdf`` (at most 80 characters): the
-    title's words in lower case, letters such as Ł kept, no quote, newline or slash."""
-    clean_suffix = _slug(_clean_title(suffix), max_length=20)
-    tail = f"-{clean_suffix}.{extension}" if clean_suffix else f".{extension}"
-    slug = _slug(_clean_title(title), max_length=FILENAME_MAX - len(tail)) or "incident"
-    return slug + tail
-
-
-def content_disposition(
-    title: str, suffix: str = "brief", *, extension: str = "pdf", attachment: bool = True
-) -> str:
-    """The ``Content-Disposition`` of a download of the incident titled ``title``.
-
-    Django's `content_disposition_header` (RFC 6266) writes it: ``filename="..."`` for an
-    ASCII name, ``filename*=utf-8''...`` for one with letters beyond ASCII.
-    """
-    header = content_disposition_header(
-        attachment, download_filename(title, suffix, extension=extension)
-    )
-    assert header is not None  # a download name is never empty
-    return header
-
-
-# --- Caching ----------------------------------------------------------------------------------
+# --- Fingerprint: part of every PDF cache key (briefs.page_cache) -----------------------------
 
 
 @cache
-def _engine_fingerprint() -> str:
+def engine_fingerprint() -> str:
     """What else shapes the bytes: WeasyPrint's version, pdf.css and the fonts it loads."""
     digest = hashlib.sha256(f"weasyprint {weasyprint_version}\n".encode())
     for name in (PDF_STYLESHEET, *PDF_FONTS):
@@ -462,32 +413,3 @@ def _engine_fingerprint() -> str:
         if isinstance(found, str):
             digest.update(Path(found).read_bytes())
     return digest.hexdigest()
-
-
-def cached_pdf(key_material: str, render: Callable[[], bytes]) -> tuple[bytes, str]:
-    """The PDF for ``key_material`` from the shared cache, calling ``render`` only on a miss.
-
-    ``key_material`` must identify everything the bytes depend on: the brief's version stamp
-    and minute (or its HTML), and the options (page size, zone, title). Returns
-    ``(pdf, etag)``. The ETag is the key's hash, equal on every replica; it is weak because a
-    re-render after eviction may differ in bytes (font subsets carry a timestamp) while showing
-    the same brief.
-    """
-    digest = hashlib.sha256(
-        f"{_engine_fingerprint()}\n{key_material}".encode("utf-8", "surrogatepass")
-    ).hexdigest()
-    key = f"briefs:pdf:{digest}"
-    etag = f'W/"{digest}"'
-    # This process's copy first: the key names the content, so a copy is never stale.
-    local = caches["pdfs"]
-    cached: Any = local.get(key)
-    if isinstance(cached, bytes):
-        return cached, etag
-    cached = django_cache.get(key)
-    if not isinstance(cached, bytes):
-        # No lock across workers: it would cost more queries than a cold export may run
-        # (make bench), and at worst each worker renders a brief once per minute.
-        cached = render()
-        django_cache.set(key, cached, PDF_CACHE_SECONDS)
-    local.set(key, cached, PDF_CACHE_SECONDS)
-    return cached, etag

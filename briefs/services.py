@@ -84,7 +84,7 @@ def estimate_add(
     )
 
 
-# The brief's cached HTML is keyed by `updated_at` (briefs.brief_content.brief_stamp), so every
+# The brief's cached HTML is keyed by `updated_at` (briefs.page_cache.brief_stamp), so every
 # change moves it on: to now, or a microsecond past its last value when the clock has not moved (a
 # clock frozen in a test, or a replica whose clock runs behind another's).
 _TICK = timedelta(microseconds=1)

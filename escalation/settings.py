@@ -185,14 +185,14 @@ _shared_cache: dict[str, object] = (
 CACHES = {
     "default": _shared_cache,
     # Rendered brief fragments, keyed by everything they depend on
-    # (briefs.brief_content.cached_html): an entry is never stale, so each process may keep its
+    # (briefs.page_cache.cached_html): an entry is never stale, so each process may keep its
     # own copy in memory.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
-    # This process's copies of recent PDFs, in front of the shared cache (briefs.pdf_engine).
+    # This process's copies of recent PDFs, in front of the shared cache (briefs.page_cache).
     "pdfs": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pdfs",

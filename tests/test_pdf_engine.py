@@ -25,13 +25,12 @@ from pytest_django.fixtures import Settings
 from weasyprint import HTML
 
 from briefs import pdf_engine
+from briefs.exports import content_disposition, download_filename
+from briefs.page_cache import cached_pdf
 from briefs.pdf_engine import (
     PdfRenderError,
     PdfRenderTimeout,
     ResourceRefused,
-    cached_pdf,
-    content_disposition,
-    download_filename,
     format_generated_label,
     page_css,
     page_size_for,

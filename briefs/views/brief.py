@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db import connection
@@ -29,15 +26,8 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import retarget
 
-from briefs import pdf_engine, services
-from briefs.brief_content import (
-    LiveRegion,
-    brief_context,
-    brief_pdf,
-    brief_stamp,
-    cached_html,
-    stamp_of,
-)
+from briefs import services
+from briefs.exports import markdown_response, pdf_response
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -50,6 +40,7 @@ from briefs.models import (
     ShareLink,
     Status,
 )
+from briefs.page_cache import LiveRegion, brief_stamp, cached_html, stamp_of
 from briefs.services import (
     EstimateInput,
     update_post,
@@ -61,9 +52,6 @@ from briefs.views.common import (
     incident_for_editor,
     incident_people,
 )
-
-logger = logging.getLogger(__name__)
-
 
 # --- The brief, its timeline and updates ------------------------------------------------------
 
@@ -308,63 +296,6 @@ def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> H
 
 
 # --- Exports ----------------------------------------------------------------------------------
-
-
-def markdown_response(
-    request: HttpRequest, incident: Incident, *, architect: bool, zone: ZoneInfo | None = None
-) -> HttpResponse:
-    """The brief as Markdown, in `zone` (default: the viewer's)."""
-    zone = zone or zone_from_request(request)
-    context = brief_context(incident, zone=zone, architect=architect)
-    # Typed text is escaped for Markdown in the template (|md), not for HTML.
-    with timezone.override(zone):
-        text = render_to_string("briefs/brief.md", context, request=request)
-    disposition = pdf_engine.content_disposition(incident.title, extension="md", attachment=False)
-    return HttpResponse(
-        text,
-        content_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
-
-
-def pdf_response(
-    request: HttpRequest, incident: Incident, *, architect: bool, zone: ZoneInfo
-) -> HttpResponse:
-    """The brief as PDF, in `zone`: the incident's, or the executive link reader's own."""
-
-    def render_brief() -> tuple[bytes, str]:
-        return brief_pdf(
-            incident,
-            zone=zone,
-            size=pdf_engine.page_size_for(request.GET.get("size")),
-            appendix=architect and request.GET.get("appendix") == "1",
-            base_url=request.build_absolute_uri("/"),
-        )
-
-    return pdf_download(request, incident, render_brief, suffix="brief")
-
-
-def pdf_download(
-    request: HttpRequest,
-    incident: Incident,
-    render_pdf: Callable[[], tuple[bytes, str]],
-    *,
-    suffix: str,
-) -> HttpResponse:
-    """A PDF as a download, answering 304 to a repeat; a failed or slow render gets the error
-    page rather than a hung or broken request."""
-    try:
-        content, etag = render_pdf()
-    except pdf_engine.PdfRenderTimeout:
-        logger.warning("PDF render timed out for incident %s", incident.public_id)
-        return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
-    except pdf_engine.PdfRenderError:
-        logger.exception("PDF render failed for incident %s", incident.public_id)
-        return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = pdf_engine.content_disposition(incident.title, suffix)
-    response["ETag"] = etag
-    return get_conditional_response(request, etag=etag, response=response) or response
 
 
 @require_GET

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,9 +13,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from briefs import pdf_engine, services
+from briefs import services
 from briefs.brief_content import rca_context
-from briefs.brief_content import rca_pdf as render_rca_pdf
+from briefs.exports import rca_pdf_response
 from briefs.forms import (
     ActionItemForm,
     ActionItemFormSet,
@@ -37,7 +36,6 @@ from briefs.services import (
     RcaVersionConflict,
     VersionConflict,
 )
-from briefs.views.brief import pdf_download
 from briefs.views.common import conflict_page, current_user, incident_for_editor, incident_people
 
 
@@ -343,18 +341,6 @@ def rca_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
     _resolved_or_404(incident)
     return rca_pdf_response(request, incident, zone=incident.zone)
-
-
-def rca_pdf_response(request: HttpRequest, incident: Incident, *, zone: ZoneInfo) -> HttpResponse:
-    def render_rca() -> tuple[bytes, str]:
-        return render_rca_pdf(
-            incident,
-            zone=zone,
-            size=pdf_engine.page_size_for(request.GET.get("size")),
-            base_url=request.build_absolute_uri("/"),
-        )
-
-    return pdf_download(request, incident, render_rca, suffix="rca")
 
 
 @require_GET

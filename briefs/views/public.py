@@ -27,7 +27,8 @@ from django.views.decorators.http import (
 )
 
 from briefs import services
-from briefs.brief_content import LiveRegion, brief_queryset, cached_html, rca_context, stamp_of
+from briefs.brief_content import brief_queryset, rca_context
+from briefs.exports import markdown_response, pdf_response, rca_pdf_response
 from briefs.link_throttle import (
     GUESSES_SQL,
     NotAGuess,
@@ -40,9 +41,8 @@ from briefs.models import (
     Incident,
     ShareLink,
 )
-from briefs.views.brief import markdown_response, pdf_response
+from briefs.page_cache import LiveRegion, cached_html, stamp_of
 from briefs.views.common import HtmxHttpRequest
-from briefs.views.followup import rca_pdf_response
 
 logger = logging.getLogger(__name__)
 

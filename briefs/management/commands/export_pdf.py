@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from briefs import pdf_engine
-from briefs.brief_content import brief_pdf
+from briefs.exports import brief_pdf
 from briefs.models import Incident
 
 
