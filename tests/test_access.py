@@ -5,8 +5,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from briefs.models import Incident
+from briefs.services import ActionInput, action_item_add, share_link_create
+from tests.factories import make_incident
 
 PUBLIC = {
     "login",
@@ -67,3 +72,27 @@ def test_the_admin_needs_a_login_too(client: Client, db: None) -> None:
 
 def test_login_page_is_public(client: Client, db: None) -> None:
     assert client.get("/login/").status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["link", "action item"])
+def test_a_row_of_another_incident_is_404_through_this_incidents_url(
+    owner_client: Client, owner: User, incident: Incident, kind: str
+) -> None:
+    """Revoking a link or ticking off an action item goes through the incident in the URL: the
+    editor of both incidents still cannot reach one incident's row through the other's."""
+    other = make_incident(owner=owner, title="Another outage")
+    if kind == "link":
+        link, _token = share_link_create(incident=other, created_by=owner, label="CEO")
+        path = f"/incidents/{incident.public_id}/links/{link.public_id}/revoke"
+    else:
+        item = action_item_add(incident=other, data=ActionInput("Add an alert", "monitoring"))
+        path = f"/incidents/{incident.public_id}/actions/{item.public_id}/done"
+    assert owner_client.post(path).status_code == 404
+    own_path = path.replace(str(incident.public_id), str(other.public_id))
+    assert owner_client.post(own_path).status_code == 302
+    if kind == "link":
+        link.refresh_from_db()
+        assert link.revoked_at is not None
+    else:
+        item.refresh_from_db()
+        assert item.done_at is not None

@@ -15,7 +15,7 @@ from django.http import (
     HttpResponse,
 )
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +51,7 @@ from briefs.views.common import (
     current_user,
     incident_for_editor,
     incident_people,
+    incident_row_for_editor,
 )
 
 # --- The brief, its timeline and updates ------------------------------------------------------
@@ -288,8 +289,7 @@ def share_link_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id, with_rows=False)
-    link = get_object_or_404(ShareLink, incident=incident, public_id=link_id)
+    incident, link = incident_row_for_editor(request, public_id, ShareLink, link_id)
     services.share_link_revoke(link=link)
     messages.success(request, f"The link “{link.label}” no longer opens the brief.")
     return redirect(reverse("briefs:incident_brief", args=[incident.public_id]) + "#links")

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
@@ -41,6 +41,15 @@ def incident_for_editor(
     """
     queryset = brief_queryset() if with_rows else Incident.objects.select_related("owner", "rca")
     return get_object_or_404(queryset.editable_by(request.user), public_id=public_id)
+
+
+def incident_row_for_editor[Row: Model](
+    request: HttpRequest, public_id: UUID, model: type[Row], row_id: UUID
+) -> tuple[Incident, Row]:
+    """A row of an incident (an executive link, an action item) by its own public id, for the
+    incident's editors only: the access rule of `incident_for_editor`, else 404."""
+    incident = incident_for_editor(request, public_id, with_rows=False)
+    return incident, get_object_or_404(model, incident=incident, public_id=row_id)
 
 
 def incident_people(incident: Incident) -> QuerySet[User]:

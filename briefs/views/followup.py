@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,7 +36,13 @@ from briefs.services import (
     RcaVersionConflict,
     VersionConflict,
 )
-from briefs.views.common import conflict_page, current_user, incident_for_editor, incident_people
+from briefs.views.common import (
+    conflict_page,
+    current_user,
+    incident_for_editor,
+    incident_people,
+    incident_row_for_editor,
+)
 
 
 def _brief_url(incident: Incident, anchor: str = "") -> str:
@@ -161,8 +167,7 @@ def action_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def action_complete(request: HttpRequest, public_id: UUID, item_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id, with_rows=False)
-    item = get_object_or_404(ActionItem, incident=incident, public_id=item_id)
+    incident, item = incident_row_for_editor(request, public_id, ActionItem, item_id)
     services.action_item_complete(item=item)
     messages.success(request, f"“{item.description}” is done.")
     return redirect(_brief_url(incident, "#commitments"))
