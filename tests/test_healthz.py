@@ -29,7 +29,7 @@ def test_healthz_checks_the_database_cache_and_the_database_in_one_query(
 def test_healthz_answers_503_naming_the_database_when_it_is_unreachable(
     client: Client, db: None
 ) -> None:
-    with mock.patch("briefs.views.wizard.connection.cursor", side_effect=OperationalError("x")):
+    with mock.patch("briefs.health.connection.cursor", side_effect=OperationalError("x")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unreachable", "cache": "unreachable"}
@@ -63,7 +63,7 @@ def test_healthz_checks_the_database_itself_when_the_cache_is_elsewhere(
     client: Client, db: None, settings: Settings
 ) -> None:
     settings.CACHES = {**settings.CACHES, "default": LOCAL_CACHE}
-    with mock.patch("briefs.views.wizard.connection.cursor", side_effect=OperationalError("x")):
+    with mock.patch("briefs.health.connection.cursor", side_effect=OperationalError("x")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unreachable", "cache": "ok"}

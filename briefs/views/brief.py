@@ -51,7 +51,6 @@ from briefs.models import (
     Status,
 )
 from briefs.services import (
-    EstimateInput,
     update_post,
 )
 from briefs.views.common import (
@@ -247,8 +246,6 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         response = render(request, "briefs/brief.html#update_form", context, status=400)
         return retarget(response, "#update-form")
     data = form.cleaned_data
-    changes = form.estimate_changes()
-    estimate = EstimateInput.revising(incident.current_estimate(), **changes) if changes else None
     update_post(
         incident=incident,
         author=current_user(request),
@@ -258,7 +255,7 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         eta_earliest=data.get("eta_earliest"),
         eta_latest=data.get("eta_latest"),
         next_update_due=data["next_update_due"],
-        estimate=estimate,
+        estimate=form.estimate_input(),
         corrects=form.corrected,
         posted_at=now,
         as_of=data["as_of"],

@@ -32,7 +32,6 @@ from briefs.models import ActionItem, Incident, Status
 from briefs.services import (
     ActionInput,
     DecisionInput,
-    EstimateInput,
     RcaVersionConflict,
     VersionConflict,
 )
@@ -192,9 +191,7 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     author=current_user(request),
                     expected_version=values["version"],
                     resolved_at=values["resolved_at"],
-                    estimate=EstimateInput.revising(
-                        incident.current_estimate(), **form.estimate_changes()
-                    ),
+                    estimate=form.estimate_input(),
                     closing_update=values["closing_update"],
                 )
             except VersionConflict as conflict:
