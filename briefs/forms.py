@@ -101,6 +101,18 @@ def _customers_field(label: str, **kwargs: Any) -> forms.IntegerField:
     )
 
 
+ESTIMATE_FLAG_NAMES = ["sla_breach", "regulatory", "data_exposure", "reputation"]
+# The impact estimate's fields in the order its forms show them, each named as in EstimateInput.
+IMPACT_FIELDS = [
+    "revenue_per_hour",
+    "customers_affected",
+    *ESTIMATE_FLAG_NAMES,
+    "other_impact",
+    "confidence",
+    "basis",
+]
+
+
 class EstimateForm:
     """A form that states an impact estimate: the wizard's impact step, an update's revision,
     the resolution's final figures. Each hands services one `EstimateInput`.
@@ -296,20 +308,7 @@ class WhatHappenedForm(StepForm):
 class ImpactForm(EstimateForm, forms.ModelForm[ImpactEstimate]):
     """The first impact estimate, plus the incident's currency."""
 
-    estimate_fields = {
-        name: name
-        for name in [
-            "revenue_per_hour",
-            "customers_affected",
-            "sla_breach",
-            "regulatory",
-            "data_exposure",
-            "reputation",
-            "other_impact",
-            "confidence",
-            "basis",
-        ]
-    }
+    estimate_fields = {name: name for name in IMPACT_FIELDS}
     new_collaborator: User | None = None  # as StepForm's: the impact step adds nobody
 
     revenue_per_hour = _money_field("Revenue at risk per hour")
@@ -318,17 +317,7 @@ class ImpactForm(EstimateForm, forms.ModelForm[ImpactEstimate]):
 
     class Meta:
         model = ImpactEstimate
-        fields = [
-            "revenue_per_hour",
-            "customers_affected",
-            "sla_breach",
-            "regulatory",
-            "data_exposure",
-            "reputation",
-            "other_impact",
-            "confidence",
-            "basis",
-        ]
+        fields = IMPACT_FIELDS
         widgets = {
             "other_impact": forms.Textarea(attrs={"rows": 2}),
             "basis": forms.Textarea(attrs={"rows": 2}),
@@ -566,9 +555,6 @@ class EstimateRevisionForm(EstimateForm, forms.Form):
         """Whether the page shows the revision fields unfolded: a revision was typed."""
         touched = set(self.estimate_fields)
         return self.is_bound and bool(touched & (set(self.changed_data) | set(self.errors)))
-
-
-ESTIMATE_FLAG_NAMES = ["sla_breach", "regulatory", "data_exposure", "reputation"]
 
 
 class UpdateForm(EstimateRevisionForm):
@@ -810,14 +796,7 @@ ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=2, max_num=20)
 
 
 class ResolveForm(VersionedForm, EstimateRevisionForm):
-    estimate_fields = {
-        "revenue_per_hour": "revenue_per_hour",
-        "customers_affected": "customers_affected",
-        **{name: name for name in ESTIMATE_FLAG_NAMES},
-        "other_impact": "other_impact",
-        "confidence": "confidence",
-        "basis": "basis",
-    }
+    estimate_fields = {name: name for name in IMPACT_FIELDS}
 
     resolved_at = LocalDateTimeField(label="Resolved at")
     revenue_per_hour = _money_field("Final revenue at risk per hour")

@@ -18,7 +18,7 @@ from django.http import (
     HttpResponse,
 )
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -59,6 +59,7 @@ from briefs.views.common import (
     current_user,
     incident_for_editor,
     incident_people,
+    incident_row_for_editor,
 )
 
 logger = logging.getLogger(__name__)
@@ -297,11 +298,10 @@ def share_link_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id, with_rows=False)
-    link = get_object_or_404(ShareLink, incident=incident, public_id=link_id)
+    link = incident_row_for_editor(request, ShareLink, public_id, link_id)
     services.share_link_revoke(link=link)
     messages.success(request, f"The link “{link.label}” no longer opens the brief.")
-    return redirect(reverse("briefs:incident_brief", args=[incident.public_id]) + "#links")
+    return redirect(reverse("briefs:incident_brief", args=[public_id]) + "#links")
 
 
 # --- Exports ----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,7 +36,13 @@ from briefs.services import (
     VersionConflict,
 )
 from briefs.views.brief import pdf_download
-from briefs.views.common import conflict_page, current_user, incident_for_editor, incident_people
+from briefs.views.common import (
+    conflict_page,
+    current_user,
+    incident_for_editor,
+    incident_people,
+    incident_row_for_editor,
+)
 from briefs.wizard import cadence_words
 
 
@@ -132,15 +138,7 @@ def _meeting_conflict(
         )
     )
     url = reverse("briefs:meeting_create", args=[incident.public_id])
-    return conflict_page(
-        request,
-        incident=current,
-        subject="the meeting record",
-        rows=rows,
-        current_version=current.version,
-        form_url=url,
-        back_url=url,
-    )
+    return conflict_page(request, current, "the meeting record", rows, form_url=url)
 
 
 @require_POST
@@ -162,11 +160,10 @@ def action_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def action_complete(request: HttpRequest, public_id: UUID, item_id: UUID) -> HttpResponse:
-    incident = incident_for_editor(request, public_id, with_rows=False)
-    item = get_object_or_404(ActionItem, incident=incident, public_id=item_id)
+    item = incident_row_for_editor(request, ActionItem, public_id, item_id)
     services.action_item_complete(item=item)
     messages.success(request, f"“{item.description}” is done.")
-    return redirect(_brief_url(incident, "#commitments"))
+    return redirect(_brief_url(item.incident, "#commitments"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -224,15 +221,7 @@ def _resolve_conflict(
     ]
     rows.append(("Latest timeline entry", _latest_entry(current), yours["closing_update"]))
     url = reverse("briefs:incident_resolve", args=[incident.public_id])
-    return conflict_page(
-        request,
-        incident=current,
-        subject="the resolution",
-        rows=rows,
-        current_version=current.version,
-        form_url=url,
-        back_url=url,
-    )
+    return conflict_page(request, current, "the resolution", rows, form_url=url)
 
 
 @require_POST

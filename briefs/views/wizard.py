@@ -235,20 +235,13 @@ def _conflict(
     request: HttpRequest, incident: Incident, step: str, form: WizardForm, current: Incident
 ) -> HttpResponse:
     """Their saved version beside ours, for the fields of the step the incident has."""
-    url = _step_url(incident, step)
-    return conflict_page(
-        request,
-        incident=current,
-        subject=wizard.STEPS_BY_SLUG[step].name,
-        rows=[
-            (field.label or name, getattr(current, name), form.cleaned_data.get(name))
-            for name, field in form.fields.items()
-            if hasattr(current, name)
-        ],
-        current_version=current.version,
-        form_url=url,
-        back_url=url,
-    )
+    rows = [
+        (field.label or name, getattr(current, name), form.cleaned_data.get(name))
+        for name, field in form.fields.items()
+        if hasattr(current, name)
+    ]
+    subject = wizard.STEPS_BY_SLUG[step].name
+    return conflict_page(request, current, subject, rows, form_url=_step_url(incident, step))
 
 
 def _review(
