@@ -13,6 +13,7 @@ from django.utils import timezone
 from briefs import wizard
 from briefs.brief import facts, minute
 from briefs.models import Incident, Status
+from briefs.services import final_figures_store
 from tests.factories import PASSWORD, make_estimate, make_incident
 
 FULL_ANSWERS: dict[str, dict[str, Any]] = {
@@ -543,6 +544,31 @@ def test_a_stale_impact_or_resources_step_writes_nothing_at_all(
     assert not draft.estimates.exists()
     assert not draft.decisions.exists()
     assert not draft.collaborators.exists()
+
+
+def test_correcting_a_resolved_incidents_first_estimate_moves_its_stored_final_cost(
+    owner_client: Client, owner: User
+) -> None:
+    incident = make_incident(
+        owner=owner,
+        status=Status.RESOLVED,
+        started_at=NOW - timedelta(hours=3),
+        detected_at=NOW - timedelta(hours=3),
+        resolved_at=NOW - timedelta(hours=1),
+    )
+    make_estimate(incident, revenue_per_hour="1000")
+    final_figures_store(incident=incident)
+    incident.refresh_from_db()
+    assert incident.final_cost_amount == Decimal("2000.00")
+
+    post_step(
+        owner_client, incident, "impact", {**FULL_ANSWERS["impact"], "revenue_per_hour": "3000"}
+    )
+    incident.refresh_from_db()
+    # What the dashboard totals is what the brief states: 2 hours at the corrected 3,000.
+    final = incident.final_cost()
+    assert final is not None
+    assert incident.final_cost_amount == final.amount == Decimal("6000.00")
 
 
 def test_a_required_field_left_empty_on_back_keeps_its_saved_value(
