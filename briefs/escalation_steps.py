@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 from briefs.models import (
     DRAFT_TITLE as DRAFT_TITLE,  # views and tests name it escalation_steps.DRAFT_TITLE
 )
-from briefs.models import Incident
+from briefs.models import ImpactEstimate, Incident
 
 
 @dataclass(frozen=True)
@@ -175,3 +178,39 @@ def neighbours(slug: str) -> tuple[str | None, str | None]:
     before = STEP_SLUGS[index - 1] if index > 0 else None
     after = STEP_SLUGS[index + 1] if index + 1 < len(STEP_SLUGS) else None
     return before, after
+
+
+def assessed(incident: Incident, values: dict[str, Any]) -> Incident:
+    """The incident as it would be with the assess step's `values`, unsaved: the live advice
+    (`recommendation()`) while the architect answers."""
+    preview = Incident(
+        **{f.attname: getattr(incident, f.attname) for f in Incident._meta.concrete_fields}
+    )
+    for name, value in values.items():
+        setattr(preview, name, value)
+    return preview
+
+
+@dataclass(frozen=True)
+class CostPreview:
+    """The impact step's live figures: the rate typed, and the cost so far it implies."""
+
+    rate: Decimal | None
+    cost: Decimal | None
+    currency: str
+    elapsed: timedelta
+
+
+def cost_preview(
+    incident: Incident, *, rate: Decimal | None, currency: str, now: datetime
+) -> CostPreview:
+    """The cost so far the brief will state at `now` once the impact step saves `rate` as the
+    first estimate's: the brief's own rule (`Incident.cost_between`, its rounding included),
+    with any later revisions kept."""
+    cost = None
+    if rate is not None and incident.started_at is not None:
+        saved = incident.estimates_in_order()
+        # Only its rate counts: the first estimate applies from the start, whenever it was made.
+        first = ImpactEstimate(revenue_per_hour=rate, effective_at=incident.started_at)
+        cost = incident.cost_between(incident.end_or(now), [first, *saved[1:]])
+    return CostPreview(rate=rate, cost=cost, currency=currency, elapsed=incident.elapsed(now))

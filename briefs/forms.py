@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import available_timezones
 
 from django import forms
@@ -36,6 +36,7 @@ from briefs.models import (
     OperatingState,
     RootCauseAnalysis,
 )
+from briefs.services import DecisionChanges, EstimateInput
 
 # Revenue is entered in whole currency units with cents allowed; anything from 10^12 up is a typo.
 REVENUE_MAX = MAX_REVENUE_PER_HOUR - Decimal("0.01")
@@ -100,8 +101,46 @@ def _customers_field(label: str, **kwargs: Any) -> forms.IntegerField:
     )
 
 
+ESTIMATE_FLAG_NAMES = ["sla_breach", "regulatory", "data_exposure", "reputation"]
+# The impact estimate's fields in the order its forms show them, each named as in EstimateInput.
+IMPACT_FIELDS = [
+    "revenue_per_hour",
+    "customers_affected",
+    *ESTIMATE_FLAG_NAMES,
+    "other_impact",
+    "confidence",
+    "basis",
+]
+
+
+class EstimateForm:
+    """A form that states an impact estimate: the wizard's impact step, an update's revision,
+    the resolution's final figures. Each hands services one `EstimateInput`.
+
+    `estimate_fields` maps the form's field names to `EstimateInput`'s.
+    """
+
+    estimate_fields: ClassVar[dict[str, str]] = {}
+    cleaned_data: dict[str, Any]
+
+    def estimate_input(self) -> EstimateInput | None:
+        """The estimate the form states; None without both of its figures (a step saved
+        incomplete)."""
+        values: dict[str, Any] = {
+            attribute: self.cleaned_data.get(name)
+            for name, attribute in self.estimate_fields.items()
+        }
+        if values["revenue_per_hour"] is None or values["customers_affected"] is None:
+            return None
+        values["confidence"] = values["confidence"] or EstimateConfidence.MEDIUM
+        return EstimateInput(**values)
+
+
 class StepForm(forms.ModelForm[Incident]):
     """A wizard step: a slice of the incident's fields."""
+
+    # Whom the resources step adds (ResourcesForm); services.incident_step_save takes it.
+    new_collaborator: User | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,6 +150,17 @@ class StepForm(forms.ModelForm[Incident]):
                 field.widget.attrs["rows"] = min(int(field.widget.attrs.get("rows", 3)), 3)
                 if isinstance(field, forms.CharField) and field.max_length:
                     field.widget.attrs["maxlength"] = field.max_length
+
+    def incident_fields(self) -> dict[str, Any]:
+        """The incident's fields as typed on this step (services.incident_step_save)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self._meta.fields or []
+            if name in self.cleaned_data
+        }
+
+    def estimate_input(self) -> EstimateInput | None:
+        return None  # only the impact step (ImpactForm) states an estimate
 
 
 class AssessForm(StepForm):
@@ -255,8 +305,11 @@ class WhatHappenedForm(StepForm):
         self.fields["confirm_old_start"].widget = forms.CheckboxInput()
 
 
-class ImpactForm(forms.ModelForm[ImpactEstimate]):
+class ImpactForm(EstimateForm, forms.ModelForm[ImpactEstimate]):
     """The first impact estimate, plus the incident's currency."""
+
+    estimate_fields = {name: name for name in IMPACT_FIELDS}
+    new_collaborator: User | None = None  # as StepForm's: the impact step adds nobody
 
     revenue_per_hour = _money_field("Revenue at risk per hour")
     customers_affected = _customers_field("Customers affected")
@@ -264,17 +317,7 @@ class ImpactForm(forms.ModelForm[ImpactEstimate]):
 
     class Meta:
         model = ImpactEstimate
-        fields = [
-            "revenue_per_hour",
-            "customers_affected",
-            "sla_breach",
-            "regulatory",
-            "data_exposure",
-            "reputation",
-            "other_impact",
-            "confidence",
-            "basis",
-        ]
+        fields = IMPACT_FIELDS
         widgets = {
             "other_impact": forms.Textarea(attrs={"rows": 2}),
             "basis": forms.Textarea(attrs={"rows": 2}),
@@ -291,6 +334,10 @@ class ImpactForm(forms.ModelForm[ImpactEstimate]):
             field = self.fields[name]
             if isinstance(field, forms.CharField) and field.max_length:
                 field.widget.attrs["maxlength"] = field.max_length
+
+    def incident_fields(self) -> dict[str, Any]:
+        """The incident's one field on this step (services.incident_step_save)."""
+        return {"currency": self.cleaned_data.get("currency")}
 
 
 class CauseForm(StepForm):
@@ -408,7 +455,6 @@ class ResourcesForm(StepForm):
             self.fields[name].required = True
         if not can_add_collaborators:
             del self.fields["add_collaborator"]
-        self.new_collaborator: User | None = None
 
     def clean_update_cadence_minutes(self) -> int | None:
         value: int | None = self.cleaned_data["update_cadence_minutes"]
@@ -439,10 +485,19 @@ class DecisionForm(forms.ModelForm[CeoDecision]):
         }
 
 
+class BaseDecisionFormSet(forms.BaseInlineFormSet[CeoDecision, Incident, DecisionForm]):
+    def decision_changes(self) -> DecisionChanges:
+        """What the architect changed, unsaved: services.incident_step_save writes it after
+        its version check, so a conflict saves none of it."""
+        saved = self.save(commit=False)
+        return DecisionChanges(saved=saved, deleted=list(self.deleted_objects))
+
+
 DecisionFormSet = forms.inlineformset_factory(
     Incident,
     CeoDecision,
     form=DecisionForm,
+    formset=BaseDecisionFormSet,
     extra=1,
     max_num=5,
     validate_max=True,
@@ -463,7 +518,7 @@ def _other_impact_field() -> forms.CharField:
     )
 
 
-class EstimateRevisionForm(forms.Form):
+class EstimateRevisionForm(EstimateForm, forms.Form):
     """A form that revises the impact estimate: it shows the current estimate and reports
     only the fields the architect changed, so a revision keeps everything else.
 
@@ -472,9 +527,11 @@ class EstimateRevisionForm(forms.Form):
     against what the architect saw, not against whatever was saved since.
     """
 
-    estimate_fields: dict[str, str] = {}
+    # What the page showed, and what a revision starts from (estimate_input).
+    shown_estimate: ImpactEstimate | None = None
 
     def show_estimate(self, estimate: ImpactEstimate | None) -> None:
+        self.shown_estimate = estimate
         for name, attribute in self.estimate_fields.items():
             self.fields[name].show_hidden_initial = True
             if estimate is not None:
@@ -488,14 +545,16 @@ class EstimateRevisionForm(forms.Form):
             if name in self.estimate_fields and name in self.cleaned_data
         }
 
+    def estimate_input(self) -> EstimateInput | None:
+        """The shown estimate with the fields the architect changed; None when none changed."""
+        changes = self.estimate_changes()
+        return EstimateInput.revising(self.shown_estimate, **changes) if changes else None
+
     @property
     def estimate_open(self) -> bool:
         """Whether the page shows the revision fields unfolded: a revision was typed."""
         touched = set(self.estimate_fields)
         return self.is_bound and bool(touched & (set(self.changed_data) | set(self.errors)))
-
-
-ESTIMATE_FLAG_NAMES = ["sla_breach", "regulatory", "data_exposure", "reputation"]
 
 
 class UpdateForm(EstimateRevisionForm):
@@ -737,14 +796,7 @@ ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=2, max_num=20)
 
 
 class ResolveForm(VersionedForm, EstimateRevisionForm):
-    estimate_fields = {
-        "revenue_per_hour": "revenue_per_hour",
-        "customers_affected": "customers_affected",
-        **{name: name for name in ESTIMATE_FLAG_NAMES},
-        "other_impact": "other_impact",
-        "confidence": "confidence",
-        "basis": "basis",
-    }
+    estimate_fields = {name: name for name in IMPACT_FIELDS}
 
     resolved_at = LocalDateTimeField(label="Resolved at")
     revenue_per_hour = _money_field("Final revenue at risk per hour")
@@ -771,6 +823,10 @@ class ResolveForm(VersionedForm, EstimateRevisionForm):
         self.incident = incident
         self.now = now
         self.show_estimate(incident.current_estimate())
+
+    def estimate_input(self) -> EstimateInput:
+        """The final figures: stated even when unchanged, since the resolution records them."""
+        return EstimateInput.revising(self.shown_estimate, **self.estimate_changes())
 
     def clean_resolved_at(self) -> datetime:
         resolved: datetime = self.cleaned_data["resolved_at"]

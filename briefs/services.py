@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -220,18 +220,9 @@ def profile_set_time_zone(*, user: User, time_zone: str) -> Profile:
     return profile
 
 
-@transaction.atomic
-def incident_save_versioned(
-    *,
-    incident: Incident,
-    expected_version: int,
-    fields: dict[str, Any],
-    after_save: Callable[[Incident], None] | None = None,
-) -> Incident:
-    """Save incident fields if nobody else saved since `expected_version` was read.
-
-    The row lock makes the check and the write one step, so two editors can never both win.
-    """
+def _save_checked(*, incident: Incident, expected_version: int, fields: dict[str, Any]) -> Incident:
+    """Save incident fields if nobody else saved since `expected_version` was read; the
+    caller's transaction holds the row lock, so the check and the write are one step."""
     current = Incident.objects.select_for_update().get(pk=incident.pk)
     if current.version != expected_version:
         raise VersionConflict(current)
@@ -240,11 +231,77 @@ def incident_save_versioned(
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
-    if after_save is not None:
-        after_save(current)
+    return current
+
+
+@transaction.atomic
+def incident_save_versioned(
+    *, incident: Incident, expected_version: int, fields: dict[str, Any]
+) -> Incident:
+    """Save incident fields if nobody else saved since `expected_version` was read.
+
+    The row lock makes the check and the write one step, so two editors can never both win.
+    """
+    current = _save_checked(incident=incident, expected_version=expected_version, fields=fields)
     if current.resolved_at is not None:
-        # The wizard and the meeting may still change a resolved incident's start, escalation,
-        # cadence or first estimate, and with them its stored figures.
+        # The meeting may still change a resolved incident's cadence, and with it its stored
+        # figures.
+        _store_final_figures(current)
+    return current
+
+
+class DecisionChanges(NamedTuple):
+    """The resources step's asks of the CEO: new or edited ones to save (unsaved rows, their
+    incident set on save), and saved ones to delete."""
+
+    saved: list[CeoDecision]
+    deleted: list[CeoDecision]
+
+
+@transaction.atomic
+def incident_step_save(
+    *,
+    incident: Incident,
+    author: User,
+    step: str,
+    expected_version: int,
+    fields: dict[str, Any],
+    estimate: EstimateInput | None = None,
+    decisions: DecisionChanges | None = None,
+    collaborator: User | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Save a step of the guided escalation, all or nothing, if nobody else saved the incident
+    since `expected_version` was read (else `VersionConflict`, and nothing is written).
+
+    `fields` are the incident's fields as the step's form gave them. A step saved incomplete
+    (Back, the step list) may leave any of them empty: a field the incident cannot be without
+    (title, severity, cadence) then keeps its saved value. The assess step records when the
+    assessment was first made. The impact step's `estimate` is the first estimate; the
+    resources step's `decisions` and `collaborator` are written with it.
+    """
+    required = {field.name for field in Incident._meta.concrete_fields if not field.blank}
+    changes = {
+        name: value
+        for name, value in fields.items()
+        if value not in (None, "") or name not in required
+    }
+    if step == "assess":
+        changes["assessed_at"] = incident.assessed_at or now or timezone.now()
+    current = _save_checked(incident=incident, expected_version=expected_version, fields=changes)
+    if estimate is not None:
+        impact_save_first_estimate(incident=current, author=author, data=estimate)
+    if decisions is not None:
+        for decision in decisions.deleted:
+            decision.delete()
+        for decision in decisions.saved:
+            decision.incident = current
+            decision.save()
+    if collaborator is not None:
+        current.collaborators.add(collaborator)
+    if current.resolved_at is not None:
+        # A resolved incident's start, escalation, cadence or first estimate may still change
+        # here, and with them its stored figures.
         _store_final_figures(current)
     return current
 

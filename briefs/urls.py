@@ -1,15 +1,15 @@
 from django.urls import path
 
-from briefs.views import brief, followup, public, wizard
+from briefs.views import account, brief, dashboard, followup, health, public, wizard
 
 app_name = "briefs"
 
 incident = "incidents/<uuid:public_id>/"
 
 urlpatterns = [
-    path("", wizard.dashboard, name="dashboard"),
-    path("healthz", wizard.healthz, name="healthz"),
-    path("settings/time-zone/", wizard.time_zone, name="time_zone"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("settings/time-zone/", account.time_zone, name="time_zone"),
     path("incidents/new/", wizard.incident_new, name="incident_new"),
     path(incident + "escalate/", wizard.incident_resume, name="incident_resume"),
     path(incident + "discard", wizard.incident_discard, name="incident_discard"),

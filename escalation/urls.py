@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from briefs.views.wizard import SignInView
+from briefs.views.account import SignInView
 
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),

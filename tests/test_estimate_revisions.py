@@ -10,7 +10,8 @@ import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
-from briefs.models import ImpactEstimate, Incident
+from briefs.forms import ImpactForm, UpdateForm
+from briefs.models import EstimateConfidence, ImpactEstimate, Incident
 from briefs.services import EstimateInput, share_link_create, update_post
 from tests.factories import form_data, make_estimate, make_incident, pdf_text
 
@@ -220,3 +221,67 @@ def test_a_revision_typed_into_a_refused_update_is_kept_when_it_is_sent_again(
     assert owner_client.post(brief_url(flagged, "updates/"), again).status_code == 302
     revised = flagged.current_estimate()
     assert revised is not None and revised.revenue_per_hour == Decimal("30000")
+
+
+def test_resolving_with_the_figures_unchanged_still_records_them_as_final(
+    owner_client: Client, flagged: Incident
+) -> None:
+    data = form_data(owner_client.get(brief_url(flagged, "resolve/")).content.decode())
+    data.update(resolved_at="2026-03-02T10:00", closing_update="Restored from the backup.")
+    assert owner_client.post(brief_url(flagged, "resolve/"), data).status_code == 302
+
+    first, final = flagged.estimates.order_by("effective_at", "pk")
+    assert (final.revenue_per_hour, final.customers_affected) == (Decimal("48000"), 12500)
+    assert (final.sla_breach, final.other_impact, final.confidence) == (True, OTHER, "medium")
+    assert final.pk != first.pk
+
+
+def test_each_estimate_form_states_its_estimate_through_one_method(flagged: Incident) -> None:
+    # The wizard's impact step: a blank confidence is medium; without both figures, nothing.
+    figures = {"revenue_per_hour": "100", "customers_affected": "5", "currency": "USD"}
+    impact = ImpactForm({**figures, "basis": "Orders"})
+    for field in impact.fields.values():
+        field.required = False  # as the wizard's Back saves an incomplete step
+    assert impact.is_valid(), impact.errors
+    assert impact.estimate_input() == EstimateInput(
+        revenue_per_hour=Decimal("100"),
+        customers_affected=5,
+        confidence=EstimateConfidence.MEDIUM,
+        basis="Orders",
+    )
+    half = ImpactForm({"revenue_per_hour": "100", "currency": "USD"})
+    for field in half.fields.values():
+        field.required = False
+    assert half.is_valid(), half.errors
+    assert half.estimate_input() is None
+
+    # An update: None when the estimate is left alone, else the shown one with the changes.
+    def update(**changes: str) -> UpdateForm:
+        form = UpdateForm(incident=flagged, now=NOW)
+        data = {**form_initial(form), **changes}
+        bound = UpdateForm(data, incident=flagged, now=NOW)
+        assert bound.is_valid(), bound.errors
+        return bound
+
+    assert update().estimate_input() is None
+    revised = update(revenue_per_hour="20000").estimate_input()
+    assert revised is not None
+    assert (revised.revenue_per_hour, revised.customers_affected) == (Decimal("20000"), 12500)
+    assert revised.sla_breach and revised.other_impact == OTHER
+
+
+def form_initial(form: UpdateForm) -> dict[str, str]:
+    """What the page posts when nothing is typed: each field's value and its hidden initial."""
+    data: dict[str, str] = {
+        "what_changed": "Still degraded.",
+        "operating_state": "degraded",
+        "next_update_due": "2026-03-02T12:00",
+    }
+    for name in form.estimate_fields:
+        value = form.initial.get(name)
+        if value in (None, False):
+            continue
+        shown = "on" if value is True else str(value)
+        data[name] = shown
+        data[f"initial-{name}"] = shown
+    return data

@@ -162,6 +162,24 @@ def test_completing_an_action_stamps_the_time(owner_client: Client, escalated: I
     assert item.done_at == NOW
 
 
+def test_a_row_of_another_incident_is_404_even_for_its_owner(
+    owner_client: Client, owner: User, escalated: Incident
+) -> None:
+    # The owner's other incident: its rows are reached only through their own incident's URL.
+    other = make_incident(owner=owner, title="Another outage")
+    item = action_item_add(incident=other, data=ActionInput("x", "rca", owner_name="y"))
+    link, _ = share_link_create(incident=other, created_by=owner, label="CEO")
+    assert owner_client.post(url(escalated, f"actions/{item.public_id}/done")).status_code == 404
+    assert owner_client.post(url(escalated, f"links/{link.public_id}/revoke")).status_code == 404
+    item.refresh_from_db()
+    link.refresh_from_db()
+    assert item.done_at is None and link.revoked_at is None
+    # Through its own incident, the same row is the owner's to change.
+    assert owner_client.post(url(other, f"links/{link.public_id}/revoke")).status_code == 302
+    link.refresh_from_db()
+    assert link.revoked_at == NOW
+
+
 def test_an_outsider_cannot_touch_commitments(outsider_client: Client, escalated: Incident) -> None:
     item = action_item_add(incident=escalated, data=ActionInput("x", "rca", owner_name="y"))
     assert outsider_client.post(url(escalated, f"actions/{item.public_id}/done")).status_code == 404

@@ -8,6 +8,8 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
+from briefs import health
+
 # A cache outside the database, as Redis is (REDIS_URL).
 LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
@@ -29,7 +31,7 @@ def test_healthz_checks_the_database_cache_and_the_database_in_one_query(
 def test_healthz_answers_503_naming_the_database_when_it_is_unreachable(
     client: Client, db: None
 ) -> None:
-    with mock.patch("briefs.views.wizard.connection.cursor", side_effect=OperationalError("x")):
+    with mock.patch("briefs.health.connection.cursor", side_effect=OperationalError("x")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unreachable", "cache": "unreachable"}
@@ -63,7 +65,7 @@ def test_healthz_checks_the_database_itself_when_the_cache_is_elsewhere(
     client: Client, db: None, settings: Settings
 ) -> None:
     settings.CACHES = {**settings.CACHES, "default": LOCAL_CACHE}
-    with mock.patch("briefs.views.wizard.connection.cursor", side_effect=OperationalError("x")):
+    with mock.patch("briefs.health.connection.cursor", side_effect=OperationalError("x")):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unreachable", "cache": "ok"}
@@ -71,3 +73,20 @@ def test_healthz_checks_the_database_itself_when_the_cache_is_elsewhere(
 
 def test_healthz_refuses_post(client: Client, db: None) -> None:
     assert client.post("/healthz").status_code == 405
+
+
+def test_health_check_names_each_dependency_ok_or_unreachable(db: None) -> None:
+    assert health.check() == {"database": "ok", "cache": "ok"}
+    with mock.patch("briefs.health.connection.cursor", side_effect=OperationalError("x")):
+        assert health.check() == {"database": "unreachable", "cache": "unreachable"}
+
+
+def test_health_check_tries_the_database_alone_only_when_the_cache_table_fails(
+    db: None, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    # Its table missing (a read that fails at once): the database answers `SELECT 1` itself.
+    with mock.patch("briefs.health._answers", side_effect=[False, True]) as answers:
+        assert health.check() == {"database": "ok", "cache": "unreachable"}
+    assert [call.args[0] for call in answers.call_args_list][1] == "SELECT 1"
+    with django_assert_num_queries(1):
+        health.check()

@@ -364,7 +364,7 @@ def test_errors_show_a_generic_500_page(owner: User, settings: Any) -> None:
     from unittest import mock
 
     with mock.patch(
-        "briefs.views.wizard.metrics.totals", side_effect=RuntimeError("secret detail")
+        "briefs.views.dashboard.dashboard_figures.totals", side_effect=RuntimeError("secret detail")
     ):
         response = client.get("/")
     assert response.status_code == 500

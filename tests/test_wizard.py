@@ -11,8 +11,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from briefs import escalation_steps
+from briefs.brief_content import facts, minute
 from briefs.meeting_script import ceo_questions, meeting_script
 from briefs.models import Incident, Status
+from briefs.services import final_figures_store
 from tests.factories import PASSWORD, make_estimate, make_incident
 
 FULL_ANSWERS: dict[str, dict[str, Any]] = {
@@ -475,6 +477,125 @@ def test_cost_preview_through_htmx(owner_client: Client, owner: User) -> None:
     assert "$3,000" in content
 
 
+def test_the_cost_preview_states_what_the_brief_will_state_to_the_cent(
+    owner_client: Client, owner: User, frozen_now: Any
+) -> None:
+    # 100.01 an hour for half an hour is 50.005: the brief rounds half up (50.01) where
+    # rounding half to even would say 50.00. Forty seconds into the minute: the brief states
+    # its figures to the minute, and so does the preview.
+    incident = make_incident(
+        owner=owner,
+        status=Status.DRAFT,
+        started_at=NOW - timedelta(minutes=30),
+        detected_at=NOW - timedelta(minutes=30),
+    )
+    frozen_now.shift(timedelta(seconds=40))
+    answers = {**FULL_ANSWERS["impact"], "revenue_per_hour": "100.01"}
+    response = owner_client.post(
+        step_url(incident, "impact") + "?preview=1",
+        {"version": incident.version, **answers},
+        headers={"HX-Request": "true"},
+    )
+    previewed = response.context["preview"].cost
+
+    post_step(owner_client, incident, "impact", answers)
+    incident.refresh_from_db()
+    stated = facts(incident, minute(timezone.now())).cost_so_far
+    assert previewed == stated == Decimal("50.01")
+    # Once saved, the step's page shows the same figure.
+    assert owner_client.get(step_url(incident, "impact")).context["preview"].cost == stated
+
+
+def test_the_cost_preview_keeps_later_revisions_as_the_brief_does(
+    owner_client: Client, owner: User
+) -> None:
+    incident = make_incident(
+        owner=owner, started_at=NOW - timedelta(hours=2), detected_at=NOW - timedelta(hours=2)
+    )
+    make_estimate(incident, revenue_per_hour="1000")
+    make_estimate(incident, revenue_per_hour="3000", effective_at=NOW - timedelta(hours=1))
+    response = owner_client.post(
+        step_url(incident, "impact") + "?preview=1",
+        {"version": incident.version, "revenue_per_hour": "2000", "currency": "USD"},
+        headers={"HX-Request": "true"},
+    )
+    # The first hour at the typed 2,000, the second at the revision's 3,000.
+    assert response.context["preview"].cost == Decimal("5000.00")
+
+
+def test_a_stale_impact_or_resources_step_writes_nothing_at_all(
+    owner_client: Client, owner: User, collaborator: User, draft: Incident
+) -> None:
+    stale = draft.version
+    other = Client()
+    other.force_login(owner)
+    post_step(other, draft, "cause", {"root_cause": "Theirs"}, nav="back")
+
+    impact = {"version": stale, "nav": "next", **FULL_ANSWERS["impact"]}
+    assert owner_client.post(step_url(draft, "impact"), impact).status_code == 409
+    resources = {
+        "version": stale,
+        "nav": "next",
+        **FULL_ANSWERS["resources"],
+        "add_collaborator": "collaborator",
+    }
+    response = owner_client.post(step_url(draft, "resources"), resources)
+    assert response.status_code == 409
+    assert "Theirs" not in response.content.decode()  # the resources step's fields only
+    draft.refresh_from_db()
+    assert (draft.currency, draft.resources_needed) == ("USD", "")
+    assert not draft.estimates.exists()
+    assert not draft.decisions.exists()
+    assert not draft.collaborators.exists()
+
+
+def test_correcting_a_resolved_incidents_first_estimate_moves_its_stored_final_cost(
+    owner_client: Client, owner: User
+) -> None:
+    incident = make_incident(
+        owner=owner,
+        status=Status.RESOLVED,
+        started_at=NOW - timedelta(hours=3),
+        detected_at=NOW - timedelta(hours=3),
+        resolved_at=NOW - timedelta(hours=1),
+    )
+    make_estimate(incident, revenue_per_hour="1000")
+    final_figures_store(incident=incident)
+    incident.refresh_from_db()
+    assert incident.final_cost_amount == Decimal("2000.00")
+
+    post_step(
+        owner_client, incident, "impact", {**FULL_ANSWERS["impact"], "revenue_per_hour": "3000"}
+    )
+    incident.refresh_from_db()
+    # What the dashboard totals is what the brief states: 2 hours at the corrected 3,000.
+    final = incident.final_cost()
+    assert final is not None
+    assert incident.final_cost_amount == final.amount == Decimal("6000.00")
+
+
+def test_a_required_field_left_empty_on_back_keeps_its_saved_value(
+    owner_client: Client, draft: Incident
+) -> None:
+    post_step(owner_client, draft, "what-happened", FULL_ANSWERS["what-happened"])
+    data = {**FULL_ANSWERS["what-happened"], "title": "", "severity": "", "system": ""}
+    post_step(owner_client, draft, "what-happened", data, nav="back")
+    draft.refresh_from_db()
+    # Title and severity the incident cannot be without; the system it can.
+    assert (draft.title, draft.severity) == ("Order processing outage", "SEV1")
+    assert draft.system == ""
+
+
+def test_the_assessment_time_is_the_first_assessment(
+    owner_client: Client, draft: Incident, frozen_now: Any
+) -> None:
+    post_step(owner_client, draft, "assess", {"assess_customers": "10"}, nav="back")
+    frozen_now.shift(timedelta(hours=1))
+    post_step(owner_client, draft, "assess", {"assess_customers": "20"}, nav="back")
+    draft.refresh_from_db()
+    assert (draft.assessed_at, draft.assess_customers) == (NOW, 20)
+
+
 def test_a_draft_survives_a_new_client_session(
     client: Client, owner: User, draft: Incident
 ) -> None:
@@ -651,9 +772,18 @@ def test_posted_version_owner_or_status_fields_change_nothing(
     assert draft.version == 2
 
 
-def test_a_form_without_its_version_is_a_bad_request(owner_client: Client, draft: Incident) -> None:
-    response = owner_client.post(step_url(draft, "cause"), {"nav": "next", **FULL_ANSWERS["cause"]})
+@pytest.mark.parametrize("version", [None, "", "seven", "0"])
+def test_a_form_without_its_version_is_a_bad_request(
+    owner_client: Client, draft: Incident, version: str | None
+) -> None:
+    data = {"nav": "next", **FULL_ANSWERS["cause"]}
+    if version is not None:
+        data["version"] = version
+    response = owner_client.post(step_url(draft, "cause"), data)
     assert response.status_code == 400
+    assert b"missing its version" in response.content
+    draft.refresh_from_db()
+    assert draft.root_cause == ""
 
 
 def test_owner_adds_a_collaborator_by_username(

@@ -42,7 +42,6 @@ from briefs.models import (
 )
 from briefs.page_cache import LiveRegion, brief_stamp, cached_html, stamp_of
 from briefs.services import (
-    EstimateInput,
     update_post,
 )
 from briefs.views.common import (
@@ -236,8 +235,6 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         response = render(request, "briefs/brief.html#update_form", context, status=400)
         return retarget(response, "#update-form")
     data = form.cleaned_data
-    changes = form.estimate_changes()
-    estimate = EstimateInput.revising(incident.current_estimate(), **changes) if changes else None
     update_post(
         incident=incident,
         author=current_user(request),
@@ -247,7 +244,7 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         eta_earliest=data.get("eta_earliest"),
         eta_latest=data.get("eta_latest"),
         next_update_due=data["next_update_due"],
-        estimate=estimate,
+        estimate=form.estimate_input(),
         corrects=form.corrected,
         posted_at=now,
         as_of=data["as_of"],
@@ -289,10 +286,10 @@ def share_link_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> HttpResponse:
-    incident, link = incident_row_for_editor(request, public_id, ShareLink, link_id)
+    link = incident_row_for_editor(request, ShareLink, public_id, link_id)
     services.share_link_revoke(link=link)
     messages.success(request, f"The link “{link.label}” no longer opens the brief.")
-    return redirect(reverse("briefs:incident_brief", args=[incident.public_id]) + "#links")
+    return redirect(reverse("briefs:incident_brief", args=[public_id]) + "#links")
 
 
 # --- Exports ----------------------------------------------------------------------------------

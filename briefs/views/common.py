@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
 from briefs.brief_content import brief_queryset
-from briefs.models import Incident
+from briefs.models import ActionItem, Incident, ShareLink
 
 # Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is
 # replaced in every response: the token is the only per-request secret those pages hold.
@@ -43,13 +43,17 @@ def incident_for_editor(
     return get_object_or_404(queryset.editable_by(request.user), public_id=public_id)
 
 
-def incident_row_for_editor[Row: Model](
-    request: HttpRequest, public_id: UUID, model: type[Row], row_id: UUID
-) -> tuple[Incident, Row]:
-    """A row of an incident (an executive link, an action item) by its own public id, for the
-    incident's editors only: the access rule of `incident_for_editor`, else 404."""
-    incident = incident_for_editor(request, public_id, with_rows=False)
-    return incident, get_object_or_404(model, incident=incident, public_id=row_id)
+def incident_row_for_editor[Row: (ActionItem, ShareLink)](
+    request: HttpRequest, model: type[Row], public_id: UUID, row_id: UUID
+) -> Row:
+    """A row of an incident (an action item, an executive link), under the incident's access
+    rule: 404 for an outsider, and for a row of another incident."""
+    return get_object_or_404(
+        model.objects.select_related("incident"),
+        incident__in=Incident.objects.editable_by(request.user),
+        incident__public_id=public_id,
+        public_id=row_id,
+    )
 
 
 def incident_people(incident: Incident) -> QuerySet[User]:
@@ -60,19 +64,21 @@ def incident_people(incident: Incident) -> QuerySet[User]:
 
 def conflict_page(
     request: HttpRequest,
-    *,
     incident: Incident,
     subject: str,
     rows: Iterable[tuple[Any, Any, Any]],
-    current_version: int,
+    *,
     form_url: str,
-    back_url: str,
+    back_url: str | None = None,
+    current_version: int | None = None,
 ) -> HttpResponse:
     """409: someone else saved first. Their saved version beside this editor's, unsaved; the
     editor's entries go back in hidden fields with the current version, so saving over theirs
-    is a second, deliberate decision (templates/briefs/conflict.html, as the wizard's).
+    is a second, deliberate decision (templates/briefs/conflict.html).
 
-    `rows` are (label, theirs, yours).
+    `incident` is as saved now; `rows` are (label, theirs, yours). "Keep theirs" leads to
+    `back_url` (default: the form again); the version re-posted is `current_version` (default:
+    the incident's; the RCA has its own).
     """
     resubmit = [
         (key, item)
@@ -88,8 +94,8 @@ def conflict_page(
             for label, theirs, yours in rows
         ],
         "resubmit": resubmit,
-        "current_version": current_version,
+        "current_version": incident.version if current_version is None else current_version,
         "step_url": form_url,
-        "back_url": back_url,
+        "back_url": back_url or form_url,
     }
     return render(request, "briefs/conflict.html", context, status=409)

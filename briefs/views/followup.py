@@ -32,7 +32,6 @@ from briefs.models import ActionItem, Incident, Status
 from briefs.services import (
     ActionInput,
     DecisionInput,
-    EstimateInput,
     RcaVersionConflict,
     VersionConflict,
 )
@@ -137,15 +136,7 @@ def _meeting_conflict(
         )
     )
     url = reverse("briefs:meeting_create", args=[incident.public_id])
-    return conflict_page(
-        request,
-        incident=current,
-        subject="the meeting record",
-        rows=rows,
-        current_version=current.version,
-        form_url=url,
-        back_url=url,
-    )
+    return conflict_page(request, current, "the meeting record", rows, form_url=url)
 
 
 @require_POST
@@ -167,10 +158,10 @@ def action_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_POST
 def action_complete(request: HttpRequest, public_id: UUID, item_id: UUID) -> HttpResponse:
-    incident, item = incident_row_for_editor(request, public_id, ActionItem, item_id)
+    item = incident_row_for_editor(request, ActionItem, public_id, item_id)
     services.action_item_complete(item=item)
     messages.success(request, f"“{item.description}” is done.")
-    return redirect(_brief_url(incident, "#commitments"))
+    return redirect(_brief_url(item.incident, "#commitments"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -195,9 +186,7 @@ def incident_resolve(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     author=current_user(request),
                     expected_version=values["version"],
                     resolved_at=values["resolved_at"],
-                    estimate=EstimateInput.revising(
-                        incident.current_estimate(), **form.estimate_changes()
-                    ),
+                    estimate=form.estimate_input(),
                     closing_update=values["closing_update"],
                 )
             except VersionConflict as conflict:
@@ -230,15 +219,7 @@ def _resolve_conflict(
     ]
     rows.append(("Latest timeline entry", _latest_entry(current), yours["closing_update"]))
     url = reverse("briefs:incident_resolve", args=[incident.public_id])
-    return conflict_page(
-        request,
-        incident=current,
-        subject="the resolution",
-        rows=rows,
-        current_version=current.version,
-        form_url=url,
-        back_url=url,
-    )
+    return conflict_page(request, current, "the resolution", rows, form_url=url)
 
 
 @require_POST
