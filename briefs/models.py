@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -172,6 +172,10 @@ class BriefKey:
     links_viewed_at: datetime | None
 
 
+@overload
+def _aware(value: datetime | str) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | str | None) -> datetime | None:
     """A datetime column read by hand: SQLite hands back text (or a naive datetime) in UTC,
     PostgreSQL an aware datetime."""
@@ -198,11 +202,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """How many incidents `editable_by(user)` holds and the newest `updated_at` among them:
         what keys the dashboard's cached page, read on every visit.
 
-        Hand-written, because building the same query with the ORM cost more than running it:
-        with `make bench`'s 1,000 incidents, in-process on SQLite, the ORM's aggregate took
-        1.5 ms of a cached dashboard's 3 ms, this 0.3 ms. The access rule is
-        `editable_by`'s: tests/test_dashboard.py proves both return the same for an owner, a
-        collaborator and an outsider.
+        Hand-written, because building the same query with the ORM costs more than running it.
+        With `make bench`'s 1,000 incidents, in-process on SQLite, the ORM's aggregate took
+        1.5 ms of a cached dashboard's 3 ms, this 0.3 ms. `DEBUG=1 .venv/bin/python
+        bench/access_queries.py` (500 incidents, 3,000 calls, CPU µs per call, a busy shared
+        machine, 2026-12-01): SQLite 1,742 (ORM) vs 452 (3.9×), PostgreSQL 2,432 vs 198 (12×).
+        The rule is `editable_by`'s (the owner, or a collaborator row): tests/test_access_rules.py
+        proves both return the same for an owner, a collaborator, an outsider and a stranger.
         """
         incident = Incident._meta.db_table
         collaborator = Incident.collaborators.through._meta.db_table
@@ -224,7 +230,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """The brief page's cache key for `user`, or None where `editable_by(user)` has no
         incident `public_id`: the access rule and the key in one round trip.
 
-        Hand-written: BENCH
+        Hand-written, because the ORM's twin (`brief_key_by_orm` in tests/test_access_rules.py,
+        which proves both return the same for owner, collaborator, outsider and anonymous
+        visitor) costs far more to build than to run. `DEBUG=1 .venv/bin/python
+        bench/access_queries.py` (3,000 calls, CPU µs per call, a busy shared machine,
+        2026-12-01): SQLite 2,753 (ORM) vs 73 (37×), PostgreSQL 4,023 vs 231 (17×). The ORM's
+        twin alone costs more than the whole cached page did on a quiet machine (about 1 ms
+        in-process, docs/scaling.md).
         """
         if not user.is_authenticated:
             return None
@@ -251,7 +263,7 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         if found is None:
             return None
         incident_id, version, updated_at, status, links_viewed_at = found
-        return BriefKey(incident_id, version, _aware(updated_at), status, _aware(links_viewed_at))  # type: ignore[arg-type]
+        return BriefKey(incident_id, version, _aware(updated_at), status, _aware(links_viewed_at))
 
     def untouched_drafts(self) -> IncidentQuerySet:
         """Drafts nothing was saved to since "Start a new escalation" made them: the dashboard
@@ -988,7 +1000,13 @@ class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
         """`for_token` by hand, for the executive page and its refresh: the same link, the same
         columns of its incident, the same `guesses`.
 
-        Hand-written: BENCH
+        Hand-written, because the ORM's query costs far more to build than to run, on the path
+        every executive's page and refresh take. `DEBUG=1 .venv/bin/python
+        bench/access_queries.py` (3,000 calls, CPU µs per call, a busy shared machine,
+        2026-12-01): SQLite 1,929 (`for_token`) vs 155 (12×), PostgreSQL 2,841 vs 566 (5×),
+        where the whole executive page took about 0.6 ms in-process on a quiet machine
+        (docs/scaling.md). The rule is `active`'s: tests/test_access_rules.py proves both
+        lookups return the same for active, revoked, expired and wrong tokens.
         """
         sql, link_columns, incident_columns = _link_and_stamp_sql()
         with connection.cursor() as cursor:
