@@ -137,20 +137,21 @@ def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return pdf_response(request, link.incident, architect=False, zone=zone)
 
 
-def _link_rca(request: HttpRequest, token: str) -> Incident:
+def _link_rca(request: HttpRequest, token: str) -> tuple[Incident, ZoneInfo]:
+    """The link's resolved incident with its RCA, and the zone to show it in; a 404 that is
+    not counted as a guess before there is an RCA (the link itself is valid)."""
     link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
     if incident.resolved_at is None or getattr(incident, "rca", None) is None:
         raise NotAGuess("No such brief")
-    return incident
+    return incident, link_zone(request, incident.time_zone)
 
 
 @login_not_required
 @require_safe
 @share_link_rate_limited
 def share_rca(request: HttpRequest, token: str) -> HttpResponse:
-    incident = _link_rca(request, token)
-    zone = link_zone(request, incident.time_zone)
+    incident, zone = _link_rca(request, token)
     context = rca_context(incident, zone=zone)
     context.update({"architect": False, "token": token, **_zone_context(zone, incident.time_zone)})
     with timezone.override(zone):
@@ -161,6 +162,5 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    incident = _link_rca(request, token)
-    zone = link_zone(request, incident.time_zone)
+    incident, zone = _link_rca(request, token)
     return rca_pdf_response(request, incident, zone=zone)
