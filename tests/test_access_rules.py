@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Count, Max, OuterRef, Subquery
+from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from briefs.models import (
     LINK_FIELDS,
@@ -191,3 +193,17 @@ def test_a_miss_is_counted_once_per_call_and_past_minutes_are_cleared(db: None) 
     assert ShareLinkGuesses.objects.count_miss("other", MINUTE) == 1
     assert list(ShareLinkGuesses.objects.misses(CLIENT, MINUTE)) == [3]
     assert not ShareLinkGuesses.objects.filter(client="old").exists()
+
+
+def test_a_repeat_executive_visit_and_its_refresh_are_one_query_each(
+    client: Client, world: World, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    url = f"/b/{world.tokens['active']}"
+    assert client.get(url).status_code == 200  # the visit recorded: what it has seen moves on
+    assert client.get(url).status_code == 200  # drawn for what this visit has seen
+    # The link, its incident's stamp and the client's guesses: `active_with_stamp`.
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(1):
+        refresh = client.get(f"{url}?fragment=live", headers={"HX-Request": "true"})
+        assert refresh.status_code == 200
