@@ -125,8 +125,7 @@ def database_restore(*, path: Path, using: str = "default") -> None:
 
 
 def _active_links(using: str) -> QuerySet[ShareLink]:
-    now = timezone.now()
-    return ShareLink.objects.using(using).filter(revoked_at__isnull=True, expires_at__gt=now)
+    return ShareLink.objects.using(using).active(timezone.now())
 
 
 def active_link_ids(*, using: str = "default") -> set[UUID]:

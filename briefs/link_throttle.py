@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -28,15 +27,11 @@ class NotAGuess(Http404):
     """
 
 
-_GUESSES = ShareLinkGuesses._meta.db_table
-# A link lookup adds this column, and `guesses_params` its two parameters, then passes the
-# value to `check_guesses`: a valid token costs no query of its own for the limit.
-GUESSES_SQL = f"SELECT misses FROM {_GUESSES} WHERE client = %s AND minute = %s"  # noqa: S608
-
-
-def guesses_params(request: HttpRequest, now: datetime) -> list[Any]:
-    """The client and the minute, as `GUESSES_SQL` takes them."""
-    return [client_key(request)[:64], int(now.timestamp() // 60)]
+def client_minute(request: HttpRequest, now: datetime) -> tuple[str, int]:
+    """Whose wrong tokens are counted, and in which minute: the link's lookup reads the count
+    in its own query (`ShareLinkQuerySet.with_guesses`) and passes it to `check_guesses`, so
+    a valid token costs no query of its own for the limit."""
+    return client_key(request)[:64], int(now.timestamp() // 60)
 
 
 def check_guesses(misses: int | None) -> None:
@@ -52,27 +47,11 @@ def _record_miss(request: HttpRequest, now: datetime) -> int:
     A client already past the limit is not counted further: its flood of wrong tokens then
     costs one read each, not a write.
     """
-    client, minute = guesses_params(request, now)
-    with connection.cursor() as cursor:
-        cursor.execute(GUESSES_SQL, [client, minute])
-        found = cursor.fetchone()
-    if found is not None and found[0] > settings.SHARE_LINK_GUESS_LIMIT:
-        return int(found[0])
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The minutes gone by. A miss never waits for another's clean-up: rows another miss is
-        # deleting right now are skipped (SQLite, one writer at a time, ignores the clause).
-        past = ShareLinkGuesses.objects.filter(minute__lt=minute).select_for_update(
-            skip_locked=True
-        )
-        ShareLinkGuesses.objects.filter(pk__in=past.values("pk")).delete()
-        cursor.execute(
-            f"INSERT INTO {_GUESSES} (client, minute, misses) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (client, minute) DO UPDATE SET misses = {_GUESSES}.misses + 1 "
-            "RETURNING misses",
-            [client, minute],
-        )
-        (misses,) = cursor.fetchone()
-    return int(misses)
+    client, minute = client_minute(request, now)
+    found = ShareLinkGuesses.objects.misses(client, minute).first()
+    if found is not None and found > settings.SHARE_LINK_GUESS_LIMIT:
+        return found
+    return ShareLinkGuesses.objects.count_miss(client, minute)
 
 
 def _too_many_guesses() -> HttpResponse:
@@ -87,7 +66,7 @@ def share_link_rate_limited(
     """Count a client's wrong executive-link tokens per minute in the database; past the
     limit it gets 429 for the rest of the minute, whatever token it tries.
 
-    The view looks its link up with `GUESSES_SQL` beside it and calls `check_guesses`; a wrong
+    The view looks its link up with the client's count beside it and calls `check_guesses`; a wrong
     token raises Http404, counted here. Only misses count, so an executive whose page refreshes
     every minute is never limited.
     """

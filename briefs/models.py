@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, connections, models, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -158,6 +159,33 @@ class ActionKind(models.TextChoices):
 DRAFT_TITLE = "New escalation"
 
 
+@dataclass(frozen=True)
+class BriefKey:
+    """What keys the architect's cached brief page (`IncidentQuerySet.brief_key_for`)."""
+
+    incident_id: int
+    version: int
+    updated_at: datetime
+    status: str
+    # The newest visit through any of the incident's executive links: a visit changes the
+    # links table on the page without touching the incident.
+    links_viewed_at: datetime | None
+
+
+@overload
+def _aware(value: datetime | str) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A datetime column read by hand: SQLite hands back text (or a naive datetime) in UTC,
+    PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
 class IncidentQuerySet(models.QuerySet["Incident"]):
     def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> IncidentQuerySet:
         """The incidents a user owns or collaborates on: the only ones they may see or change."""
@@ -174,11 +202,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """How many incidents `editable_by(user)` holds and the newest `updated_at` among them:
         what keys the dashboard's cached page, read on every visit.
 
-        Hand-written, because building the same query with the ORM cost more than running it:
-        with `make bench`'s 1,000 incidents, in-process on SQLite, the ORM's aggregate took
-        1.5 ms of a cached dashboard's 3 ms, this 0.3 ms. The access rule is
-        `editable_by`'s: tests/test_dashboard.py proves both return the same for an owner, a
-        collaborator and an outsider.
+        Hand-written, because building the same query with the ORM costs more than running it.
+        With `make bench`'s 1,000 incidents, in-process on SQLite, the ORM's aggregate took
+        1.5 ms of a cached dashboard's 3 ms, this 0.3 ms. `DEBUG=1 .venv/bin/python
+        bench/access_queries.py` (500 incidents, 3,000 calls, CPU µs per call, a busy shared
+        machine, 2026-12-01): SQLite 1,742 (ORM) vs 452 (3.9×), PostgreSQL 2,432 vs 198 (12×).
+        The rule is `editable_by`'s (the owner, or a collaborator row): tests/test_access_rules.py
+        proves both return the same for an owner, a collaborator, an outsider and a stranger.
         """
         incident = Incident._meta.db_table
         collaborator = Incident.collaborators.through._meta.db_table
@@ -193,6 +223,47 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         if isinstance(changed, str):  # SQLite hands back its text; PostgreSQL a datetime
             changed = timezone.make_aware(datetime.fromisoformat(changed), UTC)
         return count, changed
+
+    def brief_key_for(
+        self, user: AbstractBaseUser | AnonymousUser, public_id: uuid.UUID
+    ) -> BriefKey | None:
+        """The brief page's cache key for `user`, or None where `editable_by(user)` has no
+        incident `public_id`: the access rule and the key in one round trip.
+
+        Hand-written, because the ORM's twin (`brief_key_by_orm` in tests/test_access_rules.py,
+        which proves both return the same for owner, collaborator, outsider and anonymous
+        visitor) costs far more to build than to run. `DEBUG=1 .venv/bin/python
+        bench/access_queries.py` (3,000 calls, CPU µs per call, a busy shared machine,
+        2026-12-01): SQLite 2,753 (ORM) vs 73 (37×), PostgreSQL 4,023 vs 231 (17×). The ORM's
+        twin alone costs more than the whole cached page did on a quiet machine (about 1 ms
+        in-process, docs/scaling.md).
+        """
+        if not user.is_authenticated:
+            return None
+        incident = Incident._meta.db_table
+        collaborator = Incident.collaborators.through._meta.db_table
+        link = ShareLink._meta.db_table
+        # The rule is `editable_by`'s (owner, or EXISTS a collaborator row); table names from
+        # the models, values as parameters.
+        sql = f"""
+            SELECT incident.id, incident.version, incident.updated_at, incident.status,
+                   (SELECT max(link.last_viewed_at) FROM {link} link
+                    WHERE link.incident_id = incident.id)
+            FROM {incident} incident
+            WHERE incident.public_id = %s AND (
+                incident.owner_id = %s OR EXISTS (
+                    SELECT 1 FROM {collaborator} collaborator
+                    WHERE collaborator.incident_id = incident.id AND collaborator.user_id = %s))
+        """  # noqa: S608
+        # As the database stores it: a uuid on PostgreSQL, 32 hex digits on SQLite.
+        public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [public_id_value, user.pk, user.pk])
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        incident_id, version, updated_at, status, links_viewed_at = found
+        return BriefKey(incident_id, version, _aware(updated_at), status, _aware(links_viewed_at))
 
     def untouched_drafts(self) -> IncidentQuerySet:
         """Drafts nothing was saved to since "Start a new escalation" made them: the dashboard
@@ -884,6 +955,105 @@ class IncidentUpdate(models.Model):
         )
 
 
+_PUBLIC_ID = Incident._meta.get_field("public_id")
+
+# What the executive views read of a link and its incident (`ShareLinkQuerySet.for_token`):
+# the page itself comes from the cache, keyed by the incident's stamp.
+LINK_FIELDS = ["incident_id", "expires_at", "revoked_at", "last_viewed_at", "seen_sequence"]
+LINK_INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at", "time_zone"]
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def active(self, now: datetime) -> ShareLinkQuerySet:
+        """The links that open their brief at `now`: not revoked, not expired. The one rule for
+        the executive views, the architect's list and the backups' report."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+    def with_guesses(self, *, client: str, minute: int) -> ShareLinkQuerySet:
+        """Each link with `guesses`: the wrong tokens `client` sent in `minute` (None for none),
+        read in the link's own query so a valid token costs no query for the limit
+        (briefs.link_throttle)."""
+        return self.annotate(guesses=Subquery(ShareLinkGuesses.objects.misses(client, minute)))
+
+    def for_token(
+        self, token_hash: str, now: datetime, *, client: str, minute: int
+    ) -> tuple[ShareLink, int | None] | None:
+        """The active link of a token, with what the executive views read of it and of its
+        incident (`LINK_FIELDS`, `LINK_INCIDENT_FIELDS`), and the client's wrong guesses this
+        minute, in one query; None for a wrong, revoked or expired token."""
+        links = (
+            self.active(now)
+            .filter(token_hash=token_hash)
+            .select_related("incident")
+            .only(*LINK_FIELDS, *(f"incident__{name}" for name in LINK_INCIDENT_FIELDS))
+            .with_guesses(client=client, minute=minute)
+            # Every executive request runs this: no ordering to sort one row by.
+            .order_by()[:1]
+        )
+        for link in links:
+            return link, link.guesses  # type: ignore[attr-defined]  # the annotation above
+        return None
+
+    def active_with_stamp(
+        self, token_hash: str, now: datetime, *, client: str, minute: int
+    ) -> tuple[ShareLink, int | None] | None:
+        """`for_token` by hand, for the executive page and its refresh: the same link, the same
+        columns of its incident, the same `guesses`.
+
+        Hand-written, because the ORM's query costs far more to build than to run, on the path
+        every executive's page and refresh take. `DEBUG=1 .venv/bin/python
+        bench/access_queries.py` (3,000 calls, CPU µs per call, a busy shared machine,
+        2026-12-01): SQLite 1,929 (`for_token`) vs 155 (12×), PostgreSQL 2,841 vs 566 (5×),
+        where the whole executive page took about 0.6 ms in-process on a quiet machine
+        (docs/scaling.md). The rule is `active`'s: tests/test_access_rules.py proves both
+        lookups return the same for active, revoked, expired and wrong tokens.
+        """
+        sql, link_columns, incident_columns = _link_and_stamp_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [client, minute, token_hash, now])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        split = len(link_columns)
+        link = _from_row(ShareLink, link_columns, row[:split])
+        link.incident = _from_row(Incident, incident_columns, row[split:-1])
+        return link, row[-1]
+
+
+@functools.cache
+def _link_and_stamp_sql() -> tuple[str, list[str], list[str]]:
+    """`active_with_stamp`'s query and the columns it reads, in the models' field order (the
+    order `Model.from_db` takes them in). The rule is `ShareLinkQuerySet.active`'s."""
+    link_columns = _in_field_order(ShareLink, ["id", *LINK_FIELDS])
+    incident_columns = _in_field_order(Incident, ["id", *LINK_INCIDENT_FIELDS])
+    guesses = ShareLinkGuesses._meta.db_table
+    columns = [
+        *(f"link.{name}" for name in link_columns),
+        *(f"incident.{name}" for name in incident_columns),
+        f"(SELECT misses FROM {guesses} WHERE client = %s AND minute = %s)",
+    ]
+    # Table and column names from the models, values as parameters.
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {ShareLink._meta.db_table} link"  # noqa: S608
+        f" JOIN {Incident._meta.db_table} incident ON incident.id = link.incident_id"
+        " WHERE link.token_hash = %s AND link.revoked_at IS NULL AND link.expires_at > %s"
+    )
+    return sql, link_columns, incident_columns
+
+
+def _in_field_order(model: type[models.Model], names: list[str]) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields if field.attname in names]
+
+
+def _from_row[M: models.Model](model: type[M], columns: list[str], values: tuple[Any, ...]) -> M:
+    """An instance of `model` from columns read by hand, as `QuerySet.only` would load it."""
+    converted = [
+        _aware(value) if isinstance(model._meta.get_field(name), models.DateTimeField) else value
+        for name, value in zip(columns, values, strict=True)
+    ]
+    return model.from_db(connection.alias, columns, converted)
+
+
 class ShareLink(models.Model):
     """A read-only executive link. Only the token's SHA-256 is kept: a dump yields no link."""
 
@@ -905,6 +1075,8 @@ class ShareLink(models.Model):
     # Visits are counted, not audited: only creation and revocation are changes.
     history = HistoricalRecords(excluded_fields=["last_viewed_at", "view_count", "seen_sequence"])
 
+    objects = ShareLinkQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -921,9 +1093,35 @@ class ShareLink(models.Model):
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
-    def is_active(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now
+
+class ShareLinkGuessesQuerySet(models.QuerySet["ShareLinkGuesses"]):
+    def misses(self, client: str, minute: int) -> QuerySet[ShareLinkGuesses, int]:
+        """The count of one client's minute, as a one-column query (at most one row)."""
+        return self.filter(client=client, minute=minute).values_list("misses", flat=True)
+
+    def count_miss(self, client: str, minute: int) -> int:
+        """Count one wrong token of `client` in `minute`; its misses that minute, this one
+        included. Rows of the minutes gone by are deleted on the way.
+
+        Hand-written for correctness, not speed: concurrent misses of one client must each
+        count, and the ORM has no single-statement "insert, or add one" (`bulk_create`'s
+        `update_conflicts` can only set the new row's values).
+        tests/test_robustness.py has many clients guess at once and counts every miss.
+        """
+        table = ShareLinkGuesses._meta.db_table
+        with transaction.atomic(using=self.db), connections[self.db].cursor() as cursor:
+            # A miss never waits for another's clean-up: rows another miss is deleting right
+            # now are skipped (SQLite, one writer at a time, ignores the clause).
+            past = self.filter(minute__lt=minute).select_for_update(skip_locked=True)
+            self.filter(pk__in=past.values("pk")).delete()
+            cursor.execute(
+                f"INSERT INTO {table} (client, minute, misses) VALUES (%s, %s, 1) "  # noqa: S608
+                f"ON CONFLICT (client, minute) DO UPDATE SET misses = {table}.misses + 1 "
+                "RETURNING misses",
+                [client, minute],
+            )
+            (misses,) = cursor.fetchone()
+        return int(misses)
 
 
 class ShareLinkGuesses(models.Model):
@@ -936,6 +1134,8 @@ class ShareLinkGuesses(models.Model):
     client = models.CharField(max_length=64)
     minute = models.BigIntegerField(help_text="minutes since the Unix epoch")
     misses = models.PositiveIntegerField(default=1)
+
+    objects = ShareLinkGuessesQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.db import connection
 from django.http import (
     Http404,
     HttpRequest,
@@ -142,24 +141,6 @@ def _brief_page_context(
     return context
 
 
-# The brief page's hot path, like the executive link's (views.public): one query applies the
-# access rule of `Incident.objects.editable_by` (the owner or a collaborator) and reads what
-# keys the cached page, including the newest visit through an executive link: a visit changes
-# the links table on this page without touching the incident. Raw SQL because building the
-# same query with the ORM costs several times running it (make bench).
-_BRIEF_KEY_SQL = f"""
-    SELECT incident.id, incident.version, incident.updated_at, incident.status,
-           (SELECT max(link.last_viewed_at) FROM {ShareLink._meta.db_table} link
-            WHERE link.incident_id = incident.id)
-    FROM {Incident._meta.db_table} incident
-    WHERE incident.public_id = %s AND (
-        incident.owner_id = %s OR EXISTS (
-            SELECT 1 FROM {Incident.collaborators.through._meta.db_table} collaborator
-            WHERE collaborator.incident_id = incident.id AND collaborator.user_id = %s))
-"""  # noqa: S608 - table names from the models, values as parameters
-
-_PUBLIC_ID = Incident._meta.get_field("public_id")
-
 # The addresses of the brief page that are cached: as it is, and with its full timeline.
 _CACHED_QUERIES = {"", "timeline=full"}
 
@@ -167,21 +148,18 @@ _CACHED_QUERIES = {"", "timeline=full"}
 @require_GET
 def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     user = current_user(request)
-    with connection.cursor() as cursor:
-        # As the database stores it: a uuid on PostgreSQL, 32 hex digits on SQLite.
-        public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
-        cursor.execute(_BRIEF_KEY_SQL, [public_id_value, user.pk, user.pk])
-        found = cursor.fetchone()
-    if found is None:
+    # The access rule and the cache key in one query (the page's hot path); the pages drawn
+    # afresh below load the incident through `incident_for_editor`, the same rule.
+    key = Incident.objects.brief_key_for(user, public_id)
+    if key is None:
         raise Http404("No such incident")
-    incident_id, version, updated_at, status, links_viewed_at = found
-    if status == Status.DRAFT:
+    if key.status == Status.DRAFT:
         return redirect("briefs:incident_resume", public_id)
     live = _architect_live(
         request,
-        incident_id=incident_id,
+        incident_id=key.incident_id,
         public_id=public_id,
-        stamp=stamp_of(incident_id, version, updated_at),
+        stamp=stamp_of(key.incident_id, key.version, key.updated_at),
         now=timezone.now(),
         full_timeline=request.GET.get("timeline") == "full",
     )
@@ -205,7 +183,7 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             str(user.pk),
             user.get_username(),
             request.get_full_path(),
-            str(links_viewed_at),
+            str(key.links_viewed_at),
             # base.html proposes a time zone until the user has one.
             str(request.session.get(PROPOSE_ZONE, False)),
         ]
@@ -216,8 +194,8 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         context = _brief_page_context(request, incident, live=live, csrf_token=CSRF_SLOT)
         return render_to_string("briefs/brief.html", context, request=request)
 
-    key = hashlib.sha256(material.encode()).hexdigest()
-    page = cached_html(f"brief-page:{key}", render_page)
+    page_key = hashlib.sha256(material.encode()).hexdigest()
+    page = cached_html(f"brief-page:{page_key}", render_page)
     return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
 
 

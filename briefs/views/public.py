@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_not_required
-from django.db.models.expressions import RawSQL
 from django.http import (
     Http404,
     HttpRequest,
@@ -30,10 +29,9 @@ from briefs import services
 from briefs.brief_content import brief_queryset, rca_context
 from briefs.exports import markdown_response, pdf_response, rca_pdf_response
 from briefs.link_throttle import (
-    GUESSES_SQL,
     NotAGuess,
     check_guesses,
-    guesses_params,
+    client_minute,
     share_link_rate_limited,
 )
 from briefs.middleware import link_zone
@@ -47,27 +45,23 @@ from briefs.views.common import HtmxHttpRequest
 logger = logging.getLogger(__name__)
 
 
-# What the executive views need of the link and its incident. Every request reads them, so the
-# query fetches these columns only and skips ordering: the page itself comes from the cache.
-_LINK_FIELDS = ["incident_id", "expires_at", "revoked_at", "last_viewed_at", "seen_sequence"]
-_INCIDENT_FIELDS = ["version", "updated_at", "title", "status", "resolved_at", "time_zone"]
+def _active_link(request: HttpRequest, token: str, *, hot: bool = False) -> ShareLink:
+    """The link for a token, its incident's `LINK_INCIDENT_FIELDS` loaded, or the same 404 for
+    a wrong, expired or revoked one (and 429 for a client past the guess limit, see
+    `briefs.link_throttle`).
 
-
-def _active_link(request: HttpRequest, token: str) -> ShareLink:
-    """The link for a token, or the same 404 for a wrong, expired or revoked one (and 429 for
-    a client past the guess limit, see `briefs.link_throttle`)."""
+    `hot`: the executive page and its refresh, every executive's every minute, take the
+    hand-written twin of the same lookup (`ShareLink.objects.active_with_stamp`).
+    """
     now = timezone.now()
-    links = (
-        ShareLink.objects.select_related("incident")
-        .only(*_LINK_FIELDS, *(f"incident__{name}" for name in _INCIDENT_FIELDS))
-        .annotate(guesses=RawSQL(GUESSES_SQL, guesses_params(request, now)))
-        .filter(token_hash=ShareLink.hash_token(token), revoked_at__isnull=True, expires_at__gt=now)
-        .order_by()[:1]
-    )
-    for link in links:
-        check_guesses(link.guesses)
-        return link
-    raise Http404("No such brief")
+    client, minute = client_minute(request, now)
+    lookup = ShareLink.objects.active_with_stamp if hot else ShareLink.objects.for_token
+    found = lookup(ShareLink.hash_token(token), now, client=client, minute=minute)
+    if found is None:
+        raise Http404("No such brief")
+    link, guesses = found
+    check_guesses(guesses)
+    return link
 
 
 def _zone_context(zone: ZoneInfo, incident_zone: str) -> dict[str, Any]:
@@ -75,41 +69,21 @@ def _zone_context(zone: ZoneInfo, incident_zone: str) -> dict[str, Any]:
     return {"zone": zone, "incident_zone": incident_zone, "own_zone": zone.key != incident_zone}
 
 
-# The executive link's hot path: one indexed lookup joined to the incident's version stamp and
-# the client's wrong guesses this minute, then the page from the fragment cache. Raw SQL
-# because here the ORM's query compilation costs more than the query itself (make bench).
-_LINK_AND_STAMP_SQL = f"""
-    SELECT link.id, link.incident_id, link.seen_sequence, link.last_viewed_at,
-           incident.version AS incident_version, incident.updated_at AS incident_updated_at,
-           incident.time_zone AS incident_time_zone,
-           ({GUESSES_SQL}) AS guesses
-    FROM {ShareLink._meta.db_table} link
-    JOIN {Incident._meta.db_table} incident ON incident.id = link.incident_id
-    WHERE link.token_hash = %s AND link.revoked_at IS NULL AND link.expires_at > %s
-"""  # noqa: S608 - table names from the models, values as parameters
-
-
 @login_not_required
 @require_safe
 @share_link_rate_limited
 def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    link = _active_link(request, token, hot=True)
+    incident = link.incident
     now = timezone.now()
-    params = [*guesses_params(request, now), ShareLink.hash_token(token), now]
-    found = list(ShareLink.objects.raw(_LINK_AND_STAMP_SQL, params))
-    if not found:
-        raise Http404("No such brief")
-    link = found[0]
-    check_guesses(link.guesses)  # type: ignore[attr-defined]
     full_timeline = request.GET.get("timeline") == "full"
     share_url = reverse("briefs:share_view", args=[token])
-    incident_zone: str = link.incident_time_zone  # type: ignore[attr-defined]
-    zone = link_zone(request, incident_zone)
+    zone = link_zone(request, incident.time_zone)
     suffix = "&timeline=full" if full_timeline else ""
     # What is new is measured against the previous visit, recorded after this one is drawn.
     live = LiveRegion(
         link.incident_id,
-        # The two incident columns ride along on the raw query's link row.
-        stamp=stamp_of(link.incident_id, link.incident_version, link.incident_updated_at),  # type: ignore[attr-defined]
+        stamp=stamp_of(link.incident_id, incident.version, incident.updated_at),
         zone=zone,
         now=now,
         architect=False,
@@ -135,7 +109,7 @@ def share_view(request: HtmxHttpRequest, token: str) -> HttpResponse:
             "live": live.html(),
             "pdf_url": f"{share_url}/pdf",
             "text_url": f"{share_url}/brief.md",
-            **_zone_context(zone, incident_zone),
+            **_zone_context(zone, incident.time_zone),
         }
         return render_to_string("briefs/share.html", context)
 
@@ -163,20 +137,21 @@ def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return pdf_response(request, link.incident, architect=False, zone=zone)
 
 
-def _link_rca(request: HttpRequest, token: str) -> Incident:
+def _link_rca(request: HttpRequest, token: str) -> tuple[Incident, ZoneInfo]:
+    """The link's resolved incident with its RCA, and the zone to show it in; a 404 that is
+    not counted as a guess before there is an RCA (the link itself is valid)."""
     link = _active_link(request, token)
     incident = get_object_or_404(brief_queryset(), pk=link.incident_id)
     if incident.resolved_at is None or getattr(incident, "rca", None) is None:
         raise NotAGuess("No such brief")
-    return incident
+    return incident, link_zone(request, incident.time_zone)
 
 
 @login_not_required
 @require_safe
 @share_link_rate_limited
 def share_rca(request: HttpRequest, token: str) -> HttpResponse:
-    incident = _link_rca(request, token)
-    zone = link_zone(request, incident.time_zone)
+    incident, zone = _link_rca(request, token)
     context = rca_context(incident, zone=zone)
     context.update({"architect": False, "token": token, **_zone_context(zone, incident.time_zone)})
     with timezone.override(zone):
@@ -187,6 +162,5 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    incident = _link_rca(request, token)
-    zone = link_zone(request, incident.time_zone)
+    incident, zone = _link_rca(request, token)
     return rca_pdf_response(request, incident, zone=zone)
