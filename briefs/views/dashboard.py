@@ -89,7 +89,9 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
         .order_by("-created_at")
     )
     drafts = [i for i in unresolved if i.status == Status.DRAFT and not i.is_untouched_draft]
-    open_rows = [dashboard_figures.open_figures(i, now=now) for i in unresolved if i.status != Status.DRAFT]
+    open_rows = [
+        dashboard_figures.open_figures(i, now=now) for i in unresolved if i.status != Status.DRAFT
+    ]
     escalated = visible.exclude(status=Status.DRAFT)
     resolved_page = Paginator(
         escalated.filter(resolved_at__isnull=False)

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from briefs import escalation_steps
-from briefs import glossary
+from briefs import escalation_steps, glossary
 from briefs.brief_content import brief_context, minute
 from briefs.forms import (
     AssessForm,
@@ -257,7 +256,9 @@ def _review(
             "questions": ceo_questions(incident),
             "script": meeting_script(incident),
             "flags": glossary.check_texts(executive_texts(incident)),
-            "missing": errors if errors is not None else escalation_steps.missing_for_escalation(incident),
+            "missing": errors
+            if errors is not None
+            else escalation_steps.missing_for_escalation(incident),
             "show_errors": errors is not None,
         }
     )
