@@ -5,7 +5,8 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from briefs.models import Incident
-from tests.factories import make_estimate, make_incident, make_user
+from briefs.seed import make_estimate, make_incident, make_user
+from tests.factories import PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -24,24 +25,24 @@ def empty_process_caches() -> None:
 
 @pytest.fixture
 def owner(db: None) -> User:
-    return make_user("owner", first_name="Olivia", last_name="Owner")
+    return make_user(username="owner", password=PASSWORD, first_name="Olivia", last_name="Owner")
 
 
 @pytest.fixture
 def collaborator(db: None) -> User:
-    return make_user("collaborator")
+    return make_user(username="collaborator", password=PASSWORD)
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
-    return make_user("outsider")
+    return make_user(username="outsider", password=PASSWORD)
 
 
 @pytest.fixture
 def incident(owner: User, collaborator: User) -> Incident:
     incident = make_incident(owner=owner)
     incident.collaborators.add(collaborator)
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     return incident
 
 

@@ -35,6 +35,7 @@ from briefs.models import (
     OperatingState,
     ShareLink,
 )
+from briefs.seed import make_incident
 from briefs.services import (
     ActionInput,
     EstimateInput,
@@ -44,7 +45,7 @@ from briefs.services import (
     share_link_revoke,
     update_post,
 )
-from tests.factories import PASSWORD, make_incident
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create, share_link_revoke, update_post
-from tests.factories import make_estimate, make_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3, minutes=30)
@@ -60,7 +60,9 @@ def escalated(owner: User, collaborator: User) -> Incident:
         remediation_overseer="Olivia Owner",
     )
     incident.collaborators.add(collaborator)
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START)
+    make_estimate(
+        incident=incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START
+    )
     return incident
 
 
@@ -306,7 +308,7 @@ def test_brief_runs_the_same_number_of_queries_with_5_or_200_updates(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     other = make_incident(owner=owner, title="Second", started_at=START, detected_at=START)
-    make_estimate(other, effective_at=START)
+    make_estimate(incident=other, effective_at=START)
     _updates(escalated, 5)
     _updates(other, 200)
     owner_client.get("/")  # the session's idle expiry is refreshed at most every 5 minutes

@@ -18,8 +18,8 @@ from briefs.chart import (
     cost_chart,
 )
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
+from briefs.seed import make_estimate, make_incident
 from briefs.services import update_post
-from tests.factories import make_estimate, make_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=12, minutes=30)
@@ -34,9 +34,15 @@ def revised(owner: User) -> Incident:
     incident = make_incident(
         owner=owner, started_at=START, detected_at=START, escalated_at=START + timedelta(minutes=30)
     )
-    make_estimate(incident, revenue_per_hour="48000", effective_at=START + timedelta(minutes=20))
-    make_estimate(incident, revenue_per_hour="52000", effective_at=START + timedelta(hours=4))
-    make_estimate(incident, revenue_per_hour="30000", effective_at=START + timedelta(hours=10))
+    make_estimate(
+        incident=incident, revenue_per_hour="48000", effective_at=START + timedelta(minutes=20)
+    )
+    make_estimate(
+        incident=incident, revenue_per_hour="52000", effective_at=START + timedelta(hours=4)
+    )
+    make_estimate(
+        incident=incident, revenue_per_hour="30000", effective_at=START + timedelta(hours=10)
+    )
     for hour in range(12):
         posted = START + timedelta(hours=hour, minutes=45)
         update_post(

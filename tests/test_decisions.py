@@ -12,8 +12,9 @@ from django.test import Client
 
 from briefs.brief import brief_context, brief_queryset
 from briefs.models import CeoDecision, Incident, MeetingDecision
+from briefs.seed import make_estimate, make_incident
 from briefs.services import DecisionInput, meeting_record, share_link_create
-from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
+from tests.factories import form_data, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -33,7 +34,7 @@ def asked(owner: User) -> Incident:
     incident = make_incident(
         owner=owner, title="Database deleted", started_at=START, escalated_at=START
     )
-    make_estimate(incident, revenue_per_hour="20000", customers_affected=5000)
+    make_estimate(incident=incident, revenue_per_hour="20000", customers_affected=5000)
     for position, (question, recommendation) in enumerate(
         [(RESTORE, "Restore now."), (NOTIFY, "Tell them now.")]
     ):

@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from briefs.models import ImpactEstimate, Incident
+from briefs.seed import make_estimate, make_incident
 from briefs.services import EstimateInput, share_link_create, update_post
-from tests.factories import form_data, make_estimate, make_incident, pdf_text
+from tests.factories import form_data, pdf_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -33,7 +34,7 @@ def flagged(owner: User) -> Incident:
         owner=owner, title="Database deleted", started_at=START, escalated_at=START
     )
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="48000",
         customers_affected=12500,
         effective_at=START,

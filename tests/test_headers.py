@@ -17,8 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from briefs.models import ActionItem, Incident, RootCauseAnalysis, ShareLink, Status
+from briefs.seed import make_incident
 from briefs.services import share_link_create, share_link_revoke
-from tests.factories import make_incident
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",

@@ -21,8 +21,8 @@ from markdown_it.token import Token
 
 from briefs.markdown import markdown_escape
 from briefs.models import CeoDecision, ImpactEstimate, Incident
+from briefs.seed import make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import make_incident
 
 HOSTILE = [
     "[click here](javascript:alert(1))",

@@ -27,9 +27,9 @@ from briefs.models import (
     MeetingDecision,
     RootCauseAnalysis,
 )
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create
 from briefs.summary import LINE, Line, marker_width, measure, one_line, pair
-from tests.factories import make_estimate, make_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -115,7 +115,7 @@ def brief(owner: User) -> Incident:
         remediation_overseer="Olivia Owner",
     )
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="48000",
         customers_affected=12500,
         effective_at=START,
@@ -161,7 +161,7 @@ def at_the_limit(owner: User, *, resolved: bool, word: str) -> Incident:
         override_reason=text_of(NOTE_LENGTH, word),
     )
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="999999999999",
         customers_affected=10_000_000_000,
         effective_at=START,
@@ -421,7 +421,7 @@ def test_money_on_page_one_is_the_estimate_when_no_impact_is_described(
     client: Client, owner: User
 ) -> None:
     incident = make_incident(owner=owner)
-    make_estimate(incident, revenue_per_hour=Decimal("22000"), customers_affected=40_000)
+    make_estimate(incident=incident, revenue_per_hour=Decimal("22000"), customers_affected=40_000)
     _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     content = client.get(f"/b/{token}").content.decode()
     assert "$22,000 of revenue at risk per hour; about 40,000 customers affected." in content

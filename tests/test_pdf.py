@@ -18,8 +18,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from briefs.models import CeoDecision, Incident
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import make_estimate, make_incident, pdf_text
+from tests.factories import pdf_text
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -76,7 +77,9 @@ def brief(owner: User) -> Incident:
         eta_earliest=NOW + timedelta(hours=1),
         eta_latest=NOW + timedelta(hours=2),
     )
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START)
+    make_estimate(
+        incident=incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START
+    )
     return incident
 
 
@@ -135,7 +138,7 @@ def test_page_count_grows_with_the_timeline(
     long_incident = make_incident(
         owner=owner, started_at=START, detected_at=START, escalated_at=START
     )
-    make_estimate(long_incident, effective_at=START)
+    make_estimate(incident=long_incident, effective_at=START)
     add_updates(long_incident, 120)
     long = owner_client.get(f"/incidents/{long_incident.public_id}/pdf").content
     assert page_count(long) > page_count(short)
@@ -188,7 +191,7 @@ def test_hostile_text_in_every_field_renders_as_literal_text_without_any_request
             for field in TEXT_FIELDS
         },
     )
-    make_estimate(incident, effective_at=START, other_impact=payload, basis=payload)
+    make_estimate(incident=incident, effective_at=START, other_impact=payload, basis=payload)
     CeoDecision.objects.create(
         incident=incident,
         question=payload[:300],
@@ -231,7 +234,7 @@ def test_xss_stays_escaped_in_page_fragment_pdf_markdown_and_metadata(
         root_cause=payload,
         mitigation=payload,
     )
-    make_estimate(incident, effective_at=START, other_impact=payload)
+    make_estimate(incident=incident, effective_at=START, other_impact=payload)
     update_post(
         incident=incident,
         author=owner,
@@ -304,7 +307,7 @@ def test_long_timelines_print_the_last_day_in_full_and_older_days_in_one_line(
         detected_at=START - timedelta(days=3),
         escalated_at=START - timedelta(days=3),
     )
-    make_estimate(incident, effective_at=START - timedelta(days=3))
+    make_estimate(incident=incident, effective_at=START - timedelta(days=3))
     for hour in range(0, 72, 6):
         posted = START - timedelta(days=3) + timedelta(hours=hour)
         update_post(

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from briefs import wizard
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate, RootCauseAnalysis
+from briefs.seed import make_estimate, make_incident
 from briefs.services import (
     EstimateInput,
     RcaVersionConflict,
@@ -41,7 +42,6 @@ from briefs.services import (
     timeline_unlocked,
     update_post,
 )
-from tests.factories import make_estimate, make_incident
 from tests.strategies import (
     XSS_CORPUS,
     hostile_moment,
@@ -367,7 +367,7 @@ def _escalated(owner: User) -> Incident:
         detected_at=NOW - timedelta(hours=2),
         escalated_at=NOW - timedelta(hours=1),
     )
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     return incident
 
 

@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 
 from briefs import wizard
 from briefs.models import CeoDecision, Confidence, Incident, OperatingState
-from tests.factories import make_estimate, make_incident
+from briefs.seed import make_estimate, make_incident
 
 
 def _incident(
     owner: User, *, estimate: tuple[str, int], decisions: list[dict[str, str]], **fields: Any
 ) -> Incident:
     incident = make_incident(owner=owner, **fields)
-    make_estimate(incident, revenue_per_hour=estimate[0], customers_affected=estimate[1])
+    make_estimate(incident=incident, revenue_per_hour=estimate[0], customers_affected=estimate[1])
     for position, decision in enumerate(decisions):
         CeoDecision.objects.create(incident=incident, position=position, **decision)
     return incident
@@ -450,7 +450,7 @@ def test_any_answers_read_aloud_without_doubled_punctuation_or_stray_capitals(
             eta_latest=datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
             **answers,
         )
-        make_estimate(incident, revenue_per_hour="48000", customers_affected=1)
+        make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=1)
         for position, decision in enumerate(decisions):
             CeoDecision.objects.create(incident=incident, position=position, **decision)
         parts = wizard.meeting_script(incident)

@@ -25,8 +25,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from briefs.models import Incident, IncidentUpdate, ShareLink, ShareLinkGuesses
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create
-from tests.factories import PASSWORD, make_estimate, make_incident
+from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -459,7 +460,10 @@ def test_a_pathological_brief_renders_in_time_or_fails_cleanly_while_others_are_
         ),
     )
     make_estimate(
-        incident, effective_at=now - timedelta(hours=23), other_impact="O" * 1000, basis="B" * 1000
+        incident=incident,
+        effective_at=now - timedelta(hours=23),
+        other_impact="O" * 1000,
+        basis="B" * 1000,
     )
     CeoDecision.objects.create(
         incident=incident,

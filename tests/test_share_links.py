@@ -13,8 +13,8 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from briefs.models import Incident, ShareLink
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import make_estimate, make_incident
 
 
 @pytest.fixture(autouse=True)
@@ -257,7 +257,7 @@ def test_the_link_runs_the_same_number_of_queries_with_5_or_200_updates(
     now = timezone.now()
     for count in [5, 200]:
         incident = make_incident(owner=owner, title=f"{count} updates")
-        make_estimate(incident)
+        make_estimate(incident=incident)
         for number in range(count):
             update_post(
                 incident=incident,
