@@ -12,7 +12,7 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
-from briefs.seed import make_estimate, make_incident
+from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create, share_link_revoke, update_post
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -39,30 +39,11 @@ def frozen() -> Any:
 
 @pytest.fixture
 def escalated(owner: User, collaborator: User) -> Incident:
-    incident = make_incident(
-        owner=owner,
-        title="Order processing outage",
-        started_at=START,
-        detected_at=START + timedelta(minutes=10),
-        escalated_at=START + timedelta(minutes=30),
-        operating_state="degraded",
-        root_cause="A payment settings change.",
-        root_cause_confidence="likely",
-        mitigation="Returned to the previous settings.",
-        eta_earliest=NOW + timedelta(hours=2),
-        eta_latest=NOW + timedelta(hours=4),
-        dependencies="The backup provider.",
-        recurrence_risk="Medium.",
-        preventive_measures="Automatic checks.",
-        monitoring_changes="An alert on payment drops.",
-        resources_needed="Two engineers.",
-        accountability="The engineering team.",
-        remediation_overseer="Olivia Owner",
+    """The demo's order outage three and a half hours in, escalated at 08:30, no updates yet."""
+    incident = make_order_outage(
+        owner=owner, start=START, now=NOW, escalated_at=START + timedelta(minutes=30)
     )
     incident.collaborators.add(collaborator)
-    make_estimate(
-        incident=incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START
-    )
     return incident
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from briefs.models import CeoDecision, Incident
-from briefs.seed import make_estimate, make_incident
+from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create, update_post
 from tests.factories import pdf_text
 
@@ -66,21 +66,8 @@ def page_count(content: bytes) -> int:
 
 @pytest.fixture
 def brief(owner: User) -> Incident:
-    incident = make_incident(
-        owner=owner,
-        title="Order processing outage",
-        started_at=START,
-        detected_at=START,
-        escalated_at=START + timedelta(minutes=10),
-        root_cause="A payment settings change.",
-        mitigation="Returned to the previous settings.",
-        eta_earliest=NOW + timedelta(hours=1),
-        eta_latest=NOW + timedelta(hours=2),
-    )
-    make_estimate(
-        incident=incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START
-    )
-    return incident
+    """The demo's order outage three hours in, no updates yet."""
+    return make_order_outage(owner=owner, start=START, now=NOW)
 
 
 def add_updates(incident: Incident, count: int) -> None:
