@@ -3,11 +3,73 @@ from the seed world's builders in briefs/seed.py, which the demo and the bench s
 
 import io
 import re
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
+from django.contrib.auth.models import User
 from pypdf import PdfReader
 
+from briefs.models import Incident
+from briefs.seed import make_estimate, make_incident
+from briefs.services import update_post
+
 PASSWORD = "correct-horse-battery"
+
+# The brief's full sections, in the order the page, the PDF and the Markdown give them; the
+# timeline follows, under a heading each format words its own way.
+SECTIONS = [
+    "What happened",
+    "Business impact",
+    "Root cause",
+    "What we are doing",
+    "When it will be resolved",
+    "What we need from you",
+    "Preventing a recurrence",
+    "Accountability",
+]
+# The wizard's free-text answers that the brief prints as prose.
+ANSWER_FIELDS = [
+    "system",
+    "description",
+    "root_cause",
+    "mitigation",
+    "dependencies",
+    "recurrence_risk",
+    "preventive_measures",
+    "monitoring_changes",
+    "resources_needed",
+    "accountability",
+]
+
+
+def post_updates(
+    *, incident: Incident, first_at: datetime, count: int, what_changed: str = "Update {number}"
+) -> None:
+    """`count` updates a minute apart from `first_at`, each promising the next within the hour."""
+    for number in range(count):
+        posted = first_at + timedelta(minutes=number)
+        update_post(
+            incident=incident,
+            author=incident.owner,
+            what_changed=what_changed.format(number=number),
+            posted_at=posted,
+            next_update_due=posted + timedelta(hours=1),
+        )
+
+
+def make_revised_incident(*, owner: User, start: datetime) -> Incident:
+    """$48,000/h from `start` + 20 min, revised to $52,000/h at + 4 h and to $30,000/h at + 10 h:
+    the demo's estimates, as the cost and chart tests compute them by hand."""
+    incident = make_incident(
+        owner=owner, started_at=start, detected_at=start, escalated_at=start + timedelta(minutes=30)
+    )
+    for rate, after in [
+        ("48000", timedelta(minutes=20)),
+        ("52000", timedelta(hours=4)),
+        ("30000", timedelta(hours=10)),
+    ]:
+        make_estimate(incident=incident, revenue_per_hour=rate, effective_at=start + after)
+    return incident
 
 
 class _FormReader(HTMLParser):

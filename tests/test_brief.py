@@ -14,21 +14,10 @@ from pytest_django import DjangoAssertNumQueries
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
 from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create, share_link_revoke, update_post
+from tests.factories import SECTIONS, post_updates
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3, minutes=30)
-
-SECTIONS = [
-    "What happened",
-    "Business impact",
-    "Root cause",
-    "What we are doing",
-    "When it will be resolved",
-    "What we need from you",
-    "Preventing a recurrence",
-    "Accountability",
-    "Timeline of updates",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +66,7 @@ def test_brief_sections_come_in_the_framework_order(
     content = owner_client.get(brief_url(escalated)).content.decode()
     # Page 1's summary comes first and names some of the same questions; the sections follow.
     details = content[content.index('class="details-break"') :]
-    positions = [details.index(f">{heading}<") for heading in SECTIONS]
+    positions = [details.index(f">{heading}<") for heading in [*SECTIONS, "Timeline of updates"]]
     assert positions == sorted(positions)
 
 
@@ -269,18 +258,6 @@ def test_live_fragment_for_the_refresh(owner_client: Client, escalated: Incident
     assert "<html" not in content
 
 
-def _updates(incident: Incident, count: int) -> None:
-    for number in range(count):
-        posted = START + timedelta(minutes=31 + number)
-        update_post(
-            incident=incident,
-            author=incident.owner,
-            what_changed=f"Update {number}",
-            posted_at=posted,
-            next_update_due=posted + timedelta(hours=1),
-        )
-
-
 def test_brief_runs_the_same_number_of_queries_with_5_or_200_updates(
     owner_client: Client,
     escalated: Incident,
@@ -290,8 +267,8 @@ def test_brief_runs_the_same_number_of_queries_with_5_or_200_updates(
 ) -> None:
     other = make_incident(owner=owner, title="Second", started_at=START, detected_at=START)
     make_estimate(incident=other, effective_at=START)
-    _updates(escalated, 5)
-    _updates(other, 200)
+    post_updates(incident=escalated, first_at=START + timedelta(minutes=31), count=5)
+    post_updates(incident=other, first_at=START + timedelta(minutes=31), count=200)
     owner_client.get("/")  # the session's idle expiry is refreshed at most every 5 minutes
     with django_assert_max_num_queries(15) as small:
         assert owner_client.get(brief_url(escalated)).status_code == 200

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from briefs.models import CeoDecision, Incident
 from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create, update_post
-from tests.factories import pdf_text
+from tests.factories import ANSWER_FIELDS, SECTIONS, pdf_text, post_updates
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -38,20 +38,7 @@ XSS = [
     "javascript:alert(3)",
     "{{ 7*7 }} {% now 'Y' %}",
 ]
-TEXT_FIELDS = [
-    "title",
-    "system",
-    "description",
-    "root_cause",
-    "mitigation",
-    "dependencies",
-    "recurrence_risk",
-    "preventive_measures",
-    "monitoring_changes",
-    "resources_needed",
-    "accountability",
-    "remediation_overseer",
-]
+TEXT_FIELDS = ["title", *ANSWER_FIELDS, "remediation_overseer"]
 
 
 @pytest.fixture(autouse=True)
@@ -70,38 +57,21 @@ def brief(owner: User) -> Incident:
     return make_order_outage(owner=owner, start=START, now=NOW)
 
 
-def add_updates(incident: Incident, count: int) -> None:
-    for number in range(count):
-        posted = START + timedelta(minutes=20 + number)
-        update_post(
-            incident=incident,
-            author=incident.owner,
-            what_changed=f"Timeline entry number {number}",
-            posted_at=posted,
-            next_update_due=posted + timedelta(hours=1),
-        )
-
-
 def test_pdf_holds_the_key_figures_every_section_and_every_entry(
     owner_client: Client, brief: Incident
 ) -> None:
-    add_updates(brief, 3)
+    post_updates(
+        incident=brief,
+        first_at=START + timedelta(minutes=20),
+        count=3,
+        what_changed="Timeline entry number {number}",
+    )
     response = owner_client.get(f"/incidents/{brief.public_id}/pdf")
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     for expected in ["$144,000", "$48,000", "12,500", "Order processing outage"]:
         assert expected in text
-    for heading in [
-        "What happened",
-        "Business impact",
-        "Root cause",
-        "What we are doing",
-        "When it will be resolved",
-        "What we need from you",
-        "Preventing a recurrence",
-        "Accountability",
-        "Timeline of updates",
-    ]:
+    for heading in [*SECTIONS, "Timeline of updates"]:
         assert heading in text
     for number in range(3):
         assert f"Timeline entry number {number}" in text
@@ -126,7 +96,7 @@ def test_page_count_grows_with_the_timeline(
         owner=owner, started_at=START, detected_at=START, escalated_at=START
     )
     make_estimate(incident=long_incident, effective_at=START)
-    add_updates(long_incident, 120)
+    post_updates(incident=long_incident, first_at=START + timedelta(minutes=20), count=120)
     long = owner_client.get(f"/incidents/{long_incident.public_id}/pdf").content
     assert page_count(long) > page_count(short)
 

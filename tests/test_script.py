@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from briefs import wizard
 from briefs.models import CeoDecision, Confidence, Incident, OperatingState
 from briefs.seed import make_estimate, make_incident
+from tests.factories import ANSWER_FIELDS
 
 
 def _incident(
@@ -392,18 +393,6 @@ def answer(draw: st.DrawFn, *, optional: bool = False) -> str:
     return space + first + " " + " ".join(rest[:1]) + middle + " ".join(rest[1:]) + ending
 
 
-ANSWERED = [
-    "system",
-    "description",
-    "root_cause",
-    "mitigation",
-    "dependencies",
-    "recurrence_risk",
-    "preventive_measures",
-    "monitoring_changes",
-    "resources_needed",
-    "accountability",
-]
 DECIDED = ["question", "options", "trade_offs", "recommendation"]
 
 
@@ -423,7 +412,7 @@ def _doubled(text: str) -> list[str]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
-    answers=st.fixed_dictionaries({name: answer() for name in ANSWERED}),
+    answers=st.fixed_dictionaries({name: answer() for name in ANSWER_FIELDS}),
     decisions=st.lists(st.fixed_dictionaries({name: answer() for name in DECIDED}), max_size=2),
     overseer=st.sampled_from(["I", "me", "Olivia Owner", "Alex Rivera, principal architect"]),
     ceo=st.sampled_from(["", "Sarah", "Andy.", " Dr Jane Okafor "]),

@@ -27,7 +27,7 @@ from django.utils import timezone
 from briefs.models import Incident, IncidentUpdate, ShareLink, ShareLinkGuesses
 from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create
-from tests.factories import PASSWORD
+from tests.factories import ANSWER_FIELDS, PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -446,18 +446,8 @@ def test_a_pathological_brief_renders_in_time_or_fails_cleanly_while_others_are_
         started_at=now - timedelta(hours=23),
         detected_at=now - timedelta(hours=23),
         escalated_at=now - timedelta(hours=23),
-        **dict.fromkeys(
-            [
-                "root_cause",
-                "mitigation",
-                "dependencies",
-                "recurrence_risk",
-                "preventive_measures",
-                "monitoring_changes",
-                "resources_needed",
-            ],
-            word,
-        ),
+        # Every prose answer but the short ones above and the accountability line.
+        **dict.fromkeys(ANSWER_FIELDS[2:-1], word),
     )
     make_estimate(
         incident=incident,
