@@ -1444,33 +1444,42 @@ def main() -> int:
         small_cookie = session_cookie(world.small_owner_id)
         scaled_cookie = session_cookie(world.scaled_owner_id)
         htmx = {"HX-Request": "true"}
-        targets = [Target("healthz", "/healthz (floor)", "/healthz", {})]
-        for size in SIZES:
-            targets.append(
+
+        def per_size(
+            key: str, label: str, paths: dict[int, str], headers: dict[str, str]
+        ) -> list[Target]:
+            """One target a size; the budget's size keeps the bare key the checks read."""
+            return [
                 Target(
-                    "exec_page" if size == BUDGET_SIZE else f"exec_page_{size}",
-                    f"Executive link, {size} updates",
-                    f"/b/{world.tokens[size]}",
-                    {},
+                    key if size == BUDGET_SIZE else f"{key}_{size}",
+                    f"{label}, {size} updates",
+                    paths[size],
+                    headers,
                 )
-            )
-        targets += [
+                for size in SIZES
+            ]
+
+        targets = [
+            Target("healthz", "/healthz (floor)", "/healthz", {}),
+            *per_size(
+                "exec_page",
+                "Executive link",
+                {size: f"/b/{token}" for size, token in world.tokens.items()},
+                {},
+            ),
             Target(
                 "exec_fragment",
                 f"Executive link htmx fragment, {BUDGET_SIZE} updates",
                 f"/b/{world.tokens[BUDGET_SIZE]}?fragment=live",
                 htmx,
             ),
+            *per_size(
+                "architect_page",
+                "Architect brief",
+                {size: f"/incidents/{public_id}/" for size, public_id in world.incidents.items()},
+                {"Cookie": cookie},
+            ),
         ]
-        for size in SIZES:
-            targets.append(
-                Target(
-                    "architect_page" if size == BUDGET_SIZE else f"architect_page_{size}",
-                    f"Architect brief, {size} updates",
-                    f"/incidents/{world.incidents[size]}/",
-                    {"Cookie": cookie},
-                )
-            )
         targets += [
             Target(
                 "dashboard",

@@ -89,6 +89,19 @@ ORDER_OUTAGE_ESTIMATES = [
         ),
     ),
 ]
+SEARCH_OUTAGE_ESTIMATE = EstimateInput(
+    Decimal("22000"),
+    40_000,
+    EstimateConfidence.MEDIUM,
+    basis="Share of orders that start with a search, times orders per hour.",
+)
+# Given with the resolution.
+SEARCH_OUTAGE_FINAL_ESTIMATE = EstimateInput(
+    Decimal("20000"),
+    38_000,
+    EstimateConfidence.HIGH,
+    basis="Measured lost searches against the same weekday last week.",
+)
 # The hour whose update the demo's architect missed: the timeline shows the gap.
 MISSED_HOUR = 9
 
@@ -309,12 +322,7 @@ def demo_search_outage(*, owner: User, now: datetime) -> Incident:
         incident=incident,
         author=owner,
         effective_at=start + timedelta(minutes=45),
-        data=EstimateInput(
-            Decimal("22000"),
-            40_000,
-            EstimateConfidence.MEDIUM,
-            basis="Share of orders that start with a search, times orders per hour.",
-        ),
+        data=SEARCH_OUTAGE_ESTIMATE,
     )
     for hour, what_changed in enumerate(
         [
@@ -360,35 +368,27 @@ def demo_search_outage(*, owner: User, now: datetime) -> Incident:
         author=owner,
         expected_version=incident.version,
         resolved_at=start + timedelta(hours=5),
-        estimate=EstimateInput(
-            Decimal("20000"),
-            38_000,
-            EstimateConfidence.HIGH,
-            basis="Measured lost searches against the same weekday last week.",
-        ),
+        estimate=SEARCH_OUTAGE_FINAL_ESTIMATE,
         closing_update="Search is fully restored. The RCA follows within two days.",
         now=start + timedelta(hours=5, minutes=5),
     )
+    # Two promises, both due: one overdue, one kept on its day.
     today = timezone.localdate(now)
-    action_item_add(
-        incident=incident,
-        data=ActionInput(
-            "Disk space alerts at 70% on the search cluster",
-            ActionKind.PREVENTIVE,
-            due_on=today - timedelta(days=2),
-            owner=owner,
-        ),
-    )
-    done = action_item_add(
-        incident=incident,
-        data=ActionInput(
-            "Imports check free disk space before they start",
-            ActionKind.PREVENTIVE,
-            due_on=today - timedelta(days=3),
-            owner=owner,
-        ),
-    )
-    action_item_complete(item=done, now=now - timedelta(days=3))
+    for description, days_ago, kept in [
+        ("Disk space alerts at 70% on the search cluster", 2, False),
+        ("Imports check free disk space before they start", 3, True),
+    ]:
+        item = action_item_add(
+            incident=incident,
+            data=ActionInput(
+                description,
+                ActionKind.PREVENTIVE,
+                due_on=today - timedelta(days=days_ago),
+                owner=owner,
+            ),
+        )
+        if kept:
+            action_item_complete(item=item, now=now - timedelta(days=days_ago))
     rca_save(
         incident=incident,
         author=owner,
