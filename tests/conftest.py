@@ -4,8 +4,9 @@ from django.core.cache import caches
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from briefs.models import Incident
+from briefs.models import Incident, ShareLink
 from briefs.seed import make_estimate, make_incident, make_user
+from briefs.services import share_link_create
 from tests.factories import PASSWORD
 
 
@@ -44,6 +45,17 @@ def incident(owner: User, collaborator: User) -> Incident:
     incident.collaborators.add(collaborator)
     make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     return incident
+
+
+@pytest.fixture
+def executive_link(incident: Incident, owner: User) -> tuple[ShareLink, str]:
+    """The owner's link for the CEO to `incident`: the row, and the token shown only once."""
+    return share_link_create(incident=incident, created_by=owner, label="CEO")
+
+
+@pytest.fixture
+def executive_token(executive_link: tuple[ShareLink, str]) -> str:
+    return executive_link[1]
 
 
 @pytest.fixture
