@@ -1,4 +1,7 @@
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.test import Client
@@ -22,6 +25,15 @@ def empty_process_caches() -> None:
     # the clock can reuse all three, so each test starts with this process's copies gone.
     caches["fragments"].clear()
     caches["pdfs"].clear()
+
+
+@pytest.fixture
+def frozen(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
+    """The clock stopped at the test module's NOW: briefs state figures, durations and overdue
+    updates as of the current minute. A module opts in for every test with
+    `pytestmark = pytest.mark.usefixtures("frozen")`."""
+    with time_machine.travel(request.module.NOW, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

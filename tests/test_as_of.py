@@ -1,12 +1,10 @@
 """Updates carry when their facts were true; the timeline, the RCA and the PDF order by it."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -20,10 +18,7 @@ NOW = datetime(2026, 11, 26, 17, 47, 40, tzinfo=UTC)
 FORM_TIME = "%Y-%m-%dT%H:%M"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """Decisions close the ask: a meeting decision tied to the ask it answers turns the ask into
 "Decided: ..." on every page the CEO reads; only undecided asks remain asks."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -23,10 +21,7 @@ RESTORE = "Do we restore from the six-hour-old backup now?"
 NOTIFY = "Do we tell customers before the restore finishes?"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -1,12 +1,10 @@
 """Revising the impact estimate: a revision starts from the current estimate and keeps what the
 architect did not change, on every page the CEO reads."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -22,10 +20,7 @@ FLAGS = ["SLA or contract breach", "Data, security or privacy exposure"]
 OTHER = "Orders placed during the outage are lost for good."
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

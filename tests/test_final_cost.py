@@ -1,6 +1,5 @@
 """One final cost after resolution, the same on every page; the dashboard to the brief's minute."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,10 +20,7 @@ FINAL = "$96,000"
 ASIDE = "could be $76,800–$115,200 given medium confidence"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

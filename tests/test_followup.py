@@ -3,7 +3,6 @@
 import html
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,10 +31,7 @@ START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 NOW = START + timedelta(hours=4)
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@
 import io
 import re
 import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
@@ -41,10 +39,7 @@ XSS = [
 TEXT_FIELDS = ["title", *ANSWER_FIELDS, "remediation_overseer"]
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def page_count(content: bytes) -> int:

@@ -1,11 +1,9 @@
 """A resolved brief reads as a record: past tense, no open asks, no "depends on", one root cause,
 and what has changed split into done and planned. Reopening switches it back."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -22,10 +20,7 @@ CONFIRMED = "A settings change pushed without review disabled card payments."
 ASK = "Do we switch to the backup payment provider?"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

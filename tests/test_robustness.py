@@ -17,7 +17,6 @@ from urllib.parse import quote_from_bytes, urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django import forms
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, connections, transaction
@@ -160,12 +159,6 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="the append-only trigger exists on PostgreSQL only (migration 0002)",
 )
-
-
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def hostile_fields(fields: dict[str, str]) -> st.SearchStrategy[dict[str, str]]:
