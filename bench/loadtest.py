@@ -46,7 +46,6 @@ import http.client
 import json
 import math
 import os
-import platform
 import random
 import re
 import signal
@@ -76,19 +75,18 @@ from run import (  # noqa: E402  (bench/ is not a package; run.py is found throu
     bench_database,
     children_of,
     close_connections,
-    command_output,
     concurrently,
     cpu_shares,
     cpu_snapshot,
     django_setup,
     ensure_tools,
     fetch,
-    git_commit,
     gunicorn,
+    machine_meta,
+    migrate_and_seed,
     ms,
     production_environment,
     rss_kb,
-    seed,
     wait_until_idle,
     wrk_command,
     wrk_result,
@@ -705,7 +703,6 @@ def main() -> int:
     database.create()
     env = production_environment(database)
     django_setup(env)
-    from django.core.management import call_command
     from django.db import connection
 
     production = args.threads <= 1
@@ -716,10 +713,7 @@ def main() -> int:
     results: dict[str, Any] = {"runs": {}}
     server_log = OUT / "loadtest-gunicorn.log"
     try:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
-        world = seed(datetime.now(UTC).replace(second=0, microsecond=0))
+        world = migrate_and_seed()
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             database_version = f"PostgreSQL {cursor.fetchone()[0]}"
@@ -786,16 +780,8 @@ def main() -> int:
                 say(f"wrk: page p95 {p95(runs['wrk_page']):.1f} ms")
             worker_rss = [round(rss_kb(pid) / 1024) for pid in server.workers()]
         results["server_log"] = read_server_log(server_log)
-        import django
-
         results["meta"] = {
-            "git_commit": git_commit(),
-            "cpu_count": os.cpu_count(),
-            "cpus_usable": len(os.sched_getaffinity(0)),
-            "machine": platform.machine(),
-            "python": platform.python_version(),
-            "django": django.get_version(),
-            "wrk": command_output("wrk", "-v").splitlines()[0],
+            **machine_meta(),
             "database_version": database_version,
             "gunicorn": gunicorn_label,
             "production_config": production,

@@ -83,8 +83,8 @@ def main() -> int:
     from pypdf import PdfReader
 
     from briefs.exports import brief_pdf
-    from briefs.management.commands.demo import RESOLVED_TITLE, TITLE
     from briefs.models import Incident
+    from briefs.seed import ORDER_OUTAGE, SEARCH_OUTAGE
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
@@ -94,7 +94,7 @@ def main() -> int:
         "| whole-PDF FK grade (lines; prose) |"
     )
     print("|---|---|---|---|---|---|")
-    for title in [TITLE, RESOLVED_TITLE]:
+    for title in [ORDER_OUTAGE, SEARCH_OUTAGE]:
         incident = Incident.objects.get(title=title)
         for size in ["A4", "letter"]:
             content, _etag = brief_pdf(

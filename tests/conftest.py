@@ -1,11 +1,16 @@
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from briefs.models import Incident
-from tests.factories import make_estimate, make_incident, make_user
+from briefs.models import Incident, ShareLink
+from briefs.seed import make_estimate, make_incident, make_user
+from briefs.services import share_link_create
+from tests.factories import PASSWORD
 
 
 @pytest.fixture(autouse=True)
@@ -23,26 +28,46 @@ def empty_process_caches() -> None:
 
 
 @pytest.fixture
+def frozen(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
+    """The clock stopped at the test module's NOW: briefs state figures, durations and overdue
+    updates as of the current minute. A module opts in for every test with
+    `pytestmark = pytest.mark.usefixtures("frozen")`."""
+    with time_machine.travel(request.module.NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
 def owner(db: None) -> User:
-    return make_user("owner", first_name="Olivia", last_name="Owner")
+    return make_user(username="owner", password=PASSWORD, first_name="Olivia", last_name="Owner")
 
 
 @pytest.fixture
 def collaborator(db: None) -> User:
-    return make_user("collaborator")
+    return make_user(username="collaborator", password=PASSWORD)
 
 
 @pytest.fixture
 def outsider(db: None) -> User:
-    return make_user("outsider")
+    return make_user(username="outsider", password=PASSWORD)
 
 
 @pytest.fixture
 def incident(owner: User, collaborator: User) -> Incident:
     incident = make_incident(owner=owner)
     incident.collaborators.add(collaborator)
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     return incident
+
+
+@pytest.fixture
+def executive_link(incident: Incident, owner: User) -> tuple[ShareLink, str]:
+    """The owner's link for the CEO to `incident`: the row, and the token shown only once."""
+    return share_link_create(incident=incident, created_by=owner, label="CEO")
+
+
+@pytest.fixture
+def executive_token(executive_link: tuple[ShareLink, str]) -> str:
+    return executive_link[1]
 
 
 @pytest.fixture

@@ -1,57 +1,75 @@
-"""Plain functions that make the rows tests need."""
+"""What only tests need: reading forms, pages and PDFs as a user would. The rows themselves come
+from the seed world's builders in briefs/seed.py, which the demo and the bench share."""
 
 import io
 import re
 from datetime import datetime, timedelta
-from decimal import Decimal
 from html.parser import HTMLParser
-from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.utils import timezone
 from pypdf import PdfReader
 
-from briefs.models import ImpactEstimate, Incident, Status
+from briefs.models import Incident
+from briefs.seed import make_estimate, make_incident
+from briefs.services import update_post
 
 PASSWORD = "correct-horse-battery"
 
+# The brief's full sections, in the order the page, the PDF and the Markdown give them; the
+# timeline follows, under a heading each format words its own way.
+SECTIONS = [
+    "What happened",
+    "Business impact",
+    "Root cause",
+    "What we are doing",
+    "When it will be resolved",
+    "What we need from you",
+    "Preventing a recurrence",
+    "Accountability",
+]
+# The wizard's free-text answers that the brief prints as prose.
+ANSWER_FIELDS = [
+    "system",
+    "description",
+    "root_cause",
+    "mitigation",
+    "dependencies",
+    "recurrence_risk",
+    "preventive_measures",
+    "monitoring_changes",
+    "resources_needed",
+    "accountability",
+]
 
-def make_user(username: str = "owner", **fields: Any) -> User:
-    user = get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
-    return user
+
+def post_updates(
+    *, incident: Incident, first_at: datetime, count: int, what_changed: str = "Update {number}"
+) -> None:
+    """`count` updates a minute apart from `first_at`, each promising the next within the hour."""
+    for number in range(count):
+        posted = first_at + timedelta(minutes=number)
+        update_post(
+            incident=incident,
+            author=incident.owner,
+            what_changed=what_changed.format(number=number),
+            posted_at=posted,
+            next_update_due=posted + timedelta(hours=1),
+        )
 
 
-def make_incident(*, owner: User, title: str = "Checkout outage", **fields: Any) -> Incident:
-    now = timezone.now()
-    defaults: dict[str, Any] = {
-        "system": "Checkout service",
-        "description": "Customers cannot pay for orders.",
-        "status": Status.ESCALATED,
-        "started_at": now - timedelta(hours=2),
-        "detected_at": now - timedelta(hours=2) + timedelta(minutes=5),
-        "escalated_at": now - timedelta(hours=1),
-    }
-    defaults.update(fields)
-    return Incident.objects.create(owner=owner, title=title, **defaults)
-
-
-def make_estimate(
-    incident: Incident,
-    *,
-    revenue_per_hour: str | Decimal = "1000",
-    customers_affected: int = 100,
-    effective_at: datetime | None = None,
-    **fields: Any,
-) -> ImpactEstimate:
-    return ImpactEstimate.objects.create(
-        incident=incident,
-        author=incident.owner,
-        revenue_per_hour=Decimal(revenue_per_hour),
-        customers_affected=customers_affected,
-        effective_at=effective_at or incident.started_at or timezone.now(),
-        **fields,
+def make_revised_incident(*, owner: User, start: datetime) -> Incident:
+    """$48,000/h from `start` + 20 min, revised to $52,000/h at + 4 h and to $30,000/h at + 10 h:
+    the demo's estimates, as the cost and chart tests compute them by hand."""
+    incident = make_incident(
+        owner=owner, started_at=start, detected_at=start, escalated_at=start + timedelta(minutes=30)
     )
+    for rate, after in [
+        ("48000", timedelta(minutes=20)),
+        ("52000", timedelta(hours=4)),
+        ("30000", timedelta(hours=10)),
+    ]:
+        make_estimate(incident=incident, revenue_per_hour=rate, effective_at=start + after)
+    return incident
 
 
 class _FormReader(HTMLParser):

@@ -11,15 +11,18 @@ from django.db.models import Model
 from django.test import Client
 
 from briefs.models import Incident
+from briefs.seed import make_user
 from briefs.services import ActionInput, action_item_add, share_link_create
-from tests.factories import make_user
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
 def staff_client(client: Client, incident: Incident, owner: User) -> Client:
     share_link_create(incident=incident, created_by=owner, label="CEO")
     action_item_add(incident=incident, data=ActionInput("Rotate the keys", "corrective"))
-    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    client.force_login(
+        make_user(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    )
     return client
 
 

@@ -1,28 +1,24 @@
 """Updates carry when their facts were true; the timeline, the RCA and the PDF order by it."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
 from briefs.models import Incident, IncidentUpdate
+from briefs.seed import make_estimate, make_incident
 from briefs.services import update_post
-from tests.factories import make_estimate, make_incident, pdf_text
+from tests.factories import pdf_text
 
 # Seconds included: the resolution must keep them.
 NOW = datetime(2026, 11, 26, 17, 47, 40, tzinfo=UTC)
 FORM_TIME = "%Y-%m-%dT%H:%M"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -33,7 +29,7 @@ def escalated(owner: User) -> Incident:
         detected_at=NOW - timedelta(hours=6),
         escalated_at=NOW - timedelta(hours=5),
     )
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     return incident
 
 

@@ -7,7 +7,6 @@ connection and must see committed rows, and no open transaction may hold its tab
 
 import gzip
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
@@ -35,6 +33,7 @@ from briefs.models import (
     OperatingState,
     ShareLink,
 )
+from briefs.seed import make_incident
 from briefs.services import (
     ActionInput,
     EstimateInput,
@@ -44,18 +43,13 @@ from briefs.services import (
     share_link_revoke,
     update_post,
 )
-from tests.factories import PASSWORD, make_incident
-
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.factories import PASSWORD
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    # The brief states its figures as of the current minute.
-    with time_machine.travel(NOW, tick=False):
-        yield
+# The brief states its figures as of the current minute.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen")]
 
 
 @pytest.fixture

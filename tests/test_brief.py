@@ -12,55 +12,24 @@ from django.test import Client
 from pytest_django import DjangoAssertNumQueries
 
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
+from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create, share_link_revoke, update_post
-from tests.factories import make_estimate, make_incident
+from tests.factories import SECTIONS, post_updates
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3, minutes=30)
 
-SECTIONS = [
-    "What happened",
-    "Business impact",
-    "Root cause",
-    "What we are doing",
-    "When it will be resolved",
-    "What we need from you",
-    "Preventing a recurrence",
-    "Accountability",
-    "Timeline of updates",
-]
 
-
-@pytest.fixture(autouse=True)
-def frozen() -> Any:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
 def escalated(owner: User, collaborator: User) -> Incident:
-    incident = make_incident(
-        owner=owner,
-        title="Order processing outage",
-        started_at=START,
-        detected_at=START + timedelta(minutes=10),
-        escalated_at=START + timedelta(minutes=30),
-        operating_state="degraded",
-        root_cause="A payment settings change.",
-        root_cause_confidence="likely",
-        mitigation="Returned to the previous settings.",
-        eta_earliest=NOW + timedelta(hours=2),
-        eta_latest=NOW + timedelta(hours=4),
-        dependencies="The backup provider.",
-        recurrence_risk="Medium.",
-        preventive_measures="Automatic checks.",
-        monitoring_changes="An alert on payment drops.",
-        resources_needed="Two engineers.",
-        accountability="The engineering team.",
-        remediation_overseer="Olivia Owner",
+    """The demo's order outage three and a half hours in, escalated at 08:30, no updates yet."""
+    incident = make_order_outage(
+        owner=owner, start=START, now=NOW, escalated_at=START + timedelta(minutes=30)
     )
     incident.collaborators.add(collaborator)
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START)
     return incident
 
 
@@ -94,7 +63,7 @@ def test_brief_sections_come_in_the_framework_order(
     content = owner_client.get(brief_url(escalated)).content.decode()
     # Page 1's summary comes first and names some of the same questions; the sections follow.
     details = content[content.index('class="details-break"') :]
-    positions = [details.index(f">{heading}<") for heading in SECTIONS]
+    positions = [details.index(f">{heading}<") for heading in [*SECTIONS, "Timeline of updates"]]
     assert positions == sorted(positions)
 
 
@@ -286,18 +255,6 @@ def test_live_fragment_for_the_refresh(owner_client: Client, escalated: Incident
     assert "<html" not in content
 
 
-def _updates(incident: Incident, count: int) -> None:
-    for number in range(count):
-        posted = START + timedelta(minutes=31 + number)
-        update_post(
-            incident=incident,
-            author=incident.owner,
-            what_changed=f"Update {number}",
-            posted_at=posted,
-            next_update_due=posted + timedelta(hours=1),
-        )
-
-
 def test_brief_runs_the_same_number_of_queries_with_5_or_200_updates(
     owner_client: Client,
     escalated: Incident,
@@ -306,9 +263,9 @@ def test_brief_runs_the_same_number_of_queries_with_5_or_200_updates(
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     other = make_incident(owner=owner, title="Second", started_at=START, detected_at=START)
-    make_estimate(other, effective_at=START)
-    _updates(escalated, 5)
-    _updates(other, 200)
+    make_estimate(incident=other, effective_at=START)
+    post_updates(incident=escalated, first_at=START + timedelta(minutes=31), count=5)
+    post_updates(incident=other, first_at=START + timedelta(minutes=31), count=200)
     owner_client.get("/")  # the session's idle expiry is refreshed at most every 5 minutes
     with django_assert_max_num_queries(15) as small:
         assert owner_client.get(brief_url(escalated)).status_code == 200

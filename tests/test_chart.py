@@ -18,8 +18,9 @@ from briefs.chart import (
     cost_chart,
 )
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate
+from briefs.seed import make_incident
 from briefs.services import update_post
-from tests.factories import make_estimate, make_incident
+from tests.factories import make_revised_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=12, minutes=30)
@@ -31,12 +32,7 @@ UTC_ZONE = ZoneInfo("UTC")
 def revised(owner: User) -> Incident:
     """$48,000/h from 08:00, revised to $52,000/h at 12:00 and to $30,000/h at 18:00,
     with an update every hour from 08:45."""
-    incident = make_incident(
-        owner=owner, started_at=START, detected_at=START, escalated_at=START + timedelta(minutes=30)
-    )
-    make_estimate(incident, revenue_per_hour="48000", effective_at=START + timedelta(minutes=20))
-    make_estimate(incident, revenue_per_hour="52000", effective_at=START + timedelta(hours=4))
-    make_estimate(incident, revenue_per_hour="30000", effective_at=START + timedelta(hours=10))
+    incident = make_revised_incident(owner=owner, start=START)
     for hour in range(12):
         posted = START + timedelta(hours=hour, minutes=45)
         update_post(

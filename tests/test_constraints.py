@@ -13,7 +13,7 @@ from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from briefs.models import ActionItem, Incident, IncidentUpdate, RootCauseAnalysis, ShareLink
-from tests.factories import make_estimate, make_incident
+from briefs.seed import make_estimate, make_incident
 
 NOW = timezone.now()
 
@@ -131,7 +131,7 @@ ESTIMATE_CASES: dict[str, tuple[str, dict[str, Any]]] = {
 def test_estimate_constraint_rejects_bad_row(
     incident: Incident, constraint: str, fields: dict[str, Any]
 ) -> None:
-    _rejected(constraint, lambda: make_estimate(incident, **fields))
+    _rejected(constraint, lambda: make_estimate(incident=incident, **fields))
 
 
 def _update(incident: Incident, **fields: Any) -> IncidentUpdate:

@@ -8,8 +8,9 @@ import time_machine
 from django.contrib.auth.models import User
 
 from briefs.models import Incident, Status
+from briefs.seed import make_estimate, make_incident
 from briefs.services import update_post
-from tests.factories import make_estimate, make_incident
+from tests.factories import make_revised_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -17,12 +18,7 @@ START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def revised(owner: User) -> Incident:
     """$48,000/h from 08:00, revised to $52,000/h at 12:00 and to $30,000/h at 18:00."""
-    incident = make_incident(
-        owner=owner, started_at=START, detected_at=START, escalated_at=START + timedelta(minutes=30)
-    )
-    make_estimate(incident, revenue_per_hour="48000", effective_at=START + timedelta(minutes=20))
-    make_estimate(incident, revenue_per_hour="52000", effective_at=START + timedelta(hours=4))
-    make_estimate(incident, revenue_per_hour="30000", effective_at=START + timedelta(hours=10))
+    incident = make_revised_incident(owner=owner, start=START)
     return incident
 
 
@@ -38,7 +34,7 @@ def test_cost_so_far_integrates_each_revision_until_the_next(revised: Incident) 
 
 def test_cost_so_far_counts_fractions_of_an_hour_to_the_cent(owner: User) -> None:
     incident = make_incident(owner=owner, started_at=START, detected_at=START)
-    make_estimate(incident, revenue_per_hour="1000", effective_at=START)
+    make_estimate(incident=incident, revenue_per_hour="1000", effective_at=START)
     with time_machine.travel(START + timedelta(seconds=1), tick=False):
         assert incident.cost_so_far() == Decimal("0.28")
 
@@ -52,7 +48,7 @@ def test_cost_stops_at_resolution(revised: Incident) -> None:
 def test_cost_is_zero_without_an_estimate_or_a_start(owner: User) -> None:
     assert make_incident(owner=owner).cost_so_far() == Decimal("0")
     no_start = make_incident(owner=owner, started_at=None, detected_at=None)
-    make_estimate(no_start, effective_at=START)
+    make_estimate(incident=no_start, effective_at=START)
     assert no_start.cost_so_far() == Decimal("0")
 
 
@@ -60,8 +56,12 @@ def test_a_revision_dated_before_the_start_does_not_count_time_before_the_start(
     owner: User,
 ) -> None:
     incident = make_incident(owner=owner, started_at=START, detected_at=START)
-    make_estimate(incident, revenue_per_hour="100", effective_at=START - timedelta(hours=5))
-    make_estimate(incident, revenue_per_hour="200", effective_at=START - timedelta(hours=1))
+    make_estimate(
+        incident=incident, revenue_per_hour="100", effective_at=START - timedelta(hours=5)
+    )
+    make_estimate(
+        incident=incident, revenue_per_hour="200", effective_at=START - timedelta(hours=1)
+    )
     assert incident.cost_between(START + timedelta(hours=1)) == Decimal("200.00")
 
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from briefs.models import Incident, Status
+from briefs.seed import make_estimate, make_incident, make_user
 from briefs.services import (
     ActionInput,
     EstimateInput,
@@ -23,7 +24,7 @@ from briefs.services import (
     update_post,
 )
 from briefs.views.common import CSRF_SLOT
-from tests.factories import form_data, make_estimate, make_incident, make_user
+from tests.factories import PASSWORD, form_data
 
 
 def test_dashboard_explains_how_to_start_when_empty(owner_client: Client) -> None:
@@ -36,7 +37,7 @@ def test_dashboard_lists_own_incidents_with_cost_so_far(owner_client: Client, ow
     # On the minute: the dashboard, like the brief, states costs as of the current minute.
     with time_machine.travel(timezone.now().replace(second=0, microsecond=0), tick=False):
         incident = make_incident(owner=owner)
-        make_estimate(incident, revenue_per_hour="48000")
+        make_estimate(incident=incident, revenue_per_hour="48000")
         response = owner_client.get("/")
     assert incident.title.encode() in response.content
     assert b"$96,000" in response.content  # 2 h at $48,000/h
@@ -154,7 +155,7 @@ def _escalation(owner: User, title: str, rate: str) -> Incident:
         detected_at=START + timedelta(minutes=10),
         escalated_at=START + timedelta(minutes=30),
     )
-    make_estimate(incident, revenue_per_hour=rate, confidence="medium")
+    make_estimate(incident=incident, revenue_per_hour=rate, confidence="medium")
     # Promised 09:30: kept at 09:20. Promised 10:20: posted 10:40, late.
     for minutes in (80, 160):
         update_post(
@@ -242,7 +243,7 @@ def test_the_dashboard_runs_the_same_queries_for_5_and_50_incidents(
 ) -> None:
     for number in range(count):
         incident = make_incident(owner=owner, title=f"#{number}")
-        make_estimate(incident)
+        make_estimate(incident=incident)
         update_post(
             incident=incident,
             author=owner,
@@ -345,7 +346,7 @@ def test_the_dashboard_stamp_counts_what_editable_by_returns(
     # Touched last: the newest `updated_at` is one the owner sees only as a collaborator.
     Incident.objects.filter(pk=shared.pk).update(updated_at=timezone.now() + timedelta(hours=1))
     expected = {}
-    for user in (owner, collaborator, outsider, make_user("nobody")):
+    for user in (owner, collaborator, outsider, make_user(username="nobody", password=PASSWORD)):
         orm = Incident.objects.editable_by(user).aggregate(n=Count("pk"), newest=Max("updated_at"))
         expected[user.username] = (orm["n"], orm["newest"])
         assert Incident.objects.stamp_for(user) == expected[user.username]

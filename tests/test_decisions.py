@@ -1,19 +1,18 @@
 """Decisions close the ask: a meeting decision tied to the ask it answers turns the ask into
 "Decided: ..." on every page the CEO reads; only undecided asks remain asks."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
 from briefs.brief_content import brief_context, brief_queryset
 from briefs.models import CeoDecision, Incident, MeetingDecision
+from briefs.seed import make_estimate, make_incident
 from briefs.services import DecisionInput, meeting_record, share_link_create
-from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
+from tests.factories import form_data, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -22,10 +21,7 @@ RESTORE = "Do we restore from the six-hour-old backup now?"
 NOTIFY = "Do we tell customers before the restore finishes?"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -33,7 +29,7 @@ def asked(owner: User) -> Incident:
     incident = make_incident(
         owner=owner, title="Database deleted", started_at=START, escalated_at=START
     )
-    make_estimate(incident, revenue_per_hour="20000", customers_affected=5000)
+    make_estimate(incident=incident, revenue_per_hour="20000", customers_affected=5000)
     for position, (question, recommendation) in enumerate(
         [(RESTORE, "Restore now."), (NOTIFY, "Tell them now.")]
     ):

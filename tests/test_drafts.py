@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from briefs import escalation_steps
 from briefs.models import Incident, Status
-from tests.factories import make_user
+from briefs.seed import make_user
+from tests.factories import PASSWORD
 
 
 def start_escalation(client: Client) -> Incident:
@@ -62,7 +63,7 @@ def test_untouched_drafts_are_deleted_a_day_later_when_an_escalation_starts(
     owner_client: Client, owner: User
 ) -> None:
     other_client = Client()
-    other_client.force_login(make_user("other"))
+    other_client.force_login(make_user(username="other", password=PASSWORD))
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         abandoned = start_escalation(owner_client)

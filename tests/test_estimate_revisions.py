@@ -1,19 +1,18 @@
 """Revising the impact estimate: a revision starts from the current estimate and keeps what the
 architect did not change, on every page the CEO reads."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
 from briefs.forms import ImpactForm, UpdateForm
 from briefs.models import EstimateConfidence, ImpactEstimate, Incident
+from briefs.seed import make_estimate, make_incident
 from briefs.services import EstimateInput, share_link_create, update_post
-from tests.factories import form_data, make_estimate, make_incident, pdf_text
+from tests.factories import form_data, pdf_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -22,10 +21,7 @@ FLAGS = ["SLA or contract breach", "Data, security or privacy exposure"]
 OTHER = "Orders placed during the outage are lost for good."
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -34,7 +30,7 @@ def flagged(owner: User) -> Incident:
         owner=owner, title="Database deleted", started_at=START, escalated_at=START
     )
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="48000",
         customers_affected=12500,
         effective_at=START,

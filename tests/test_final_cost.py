@@ -1,6 +1,5 @@
 """One final cost after resolution, the same on every page; the dashboard to the brief's minute."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,8 +8,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from briefs.models import Incident
+from briefs.seed import make_estimate, make_incident
 from briefs.services import rca_save, share_link_create
-from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
+from tests.factories import form_data, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=4)
@@ -20,16 +20,15 @@ FINAL = "$96,000"
 ASIDE = "could be $76,800–$115,200 given medium confidence"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
 def resolved(owner_client: Client, owner: User) -> Incident:
     incident = make_incident(owner=owner, started_at=START, escalated_at=START)
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500, confidence="medium")
+    make_estimate(
+        incident=incident, revenue_per_hour="48000", customers_affected=12500, confidence="medium"
+    )
     url = f"/incidents/{incident.public_id}/resolve/"
     data = form_data(owner_client.get(url).content.decode())
     data.update(
@@ -92,7 +91,7 @@ def test_the_dashboard_lists_the_final_cost_of_a_resolved_incident(
 
 def test_measured_figures_show_no_range(owner_client: Client, owner: User) -> None:
     incident = make_incident(owner=owner, started_at=START, escalated_at=START)
-    make_estimate(incident, revenue_per_hour="48000", confidence="high")
+    make_estimate(incident=incident, revenue_per_hour="48000", confidence="high")
     url = f"/incidents/{incident.public_id}/resolve/"
     data = form_data(owner_client.get(url).content.decode())
     data.update(
@@ -110,7 +109,7 @@ def test_the_dashboard_states_costs_to_the_same_minute_as_the_brief(
     owner_client: Client, owner: User
 ) -> None:
     incident = make_incident(owner=owner, started_at=START, escalated_at=START)
-    make_estimate(incident, revenue_per_hour="48000")
+    make_estimate(incident=incident, revenue_per_hour="48000")
     # 45 seconds into the minute: the brief says $192,000 as of 12:00; $600 more is not a
     # different cost, only a different clock.
     with time_machine.travel(NOW + timedelta(seconds=45), tick=False):

@@ -3,7 +3,6 @@
 import html
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +16,7 @@ from pypdf import PdfReader
 from briefs import dashboard_figures
 from briefs.brief_content import rca_timeline
 from briefs.models import ActionItem, Incident, Meeting, Status
+from briefs.seed import make_estimate, make_incident
 from briefs.services import (
     ActionInput,
     RcaVersionConflict,
@@ -26,16 +26,12 @@ from briefs.services import (
     share_link_create,
     update_post,
 )
-from tests.factories import make_estimate, make_incident
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 NOW = START + timedelta(hours=4)
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -51,7 +47,7 @@ def escalated(owner: User, collaborator: User) -> Incident:
     )
     incident.collaborators.add(collaborator)
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="48000",
         customers_affected=12500,
         effective_at=START,
@@ -274,7 +270,9 @@ def test_rca_timeline_matches_the_updates_and_revisions(escalated: Incident, own
             posted_at=START + timedelta(minutes=minutes),
             next_update_due=START + timedelta(minutes=minutes + 60),
         )
-    make_estimate(escalated, revenue_per_hour="30000", effective_at=START + timedelta(minutes=90))
+    make_estimate(
+        incident=escalated, revenue_per_hour="30000", effective_at=START + timedelta(minutes=90)
+    )
     events = rca_timeline(Incident.objects.get(pk=escalated.pk))
     texts = [event.text for event in events]
     assert texts == [
@@ -466,7 +464,7 @@ def test_dashboard_query_count_does_not_grow_with_incidents(
 ) -> None:
     for number in range(30):
         incident = make_incident(owner=owner, title=f"#{number}")
-        make_estimate(incident)
+        make_estimate(incident=incident)
         action_item_add(incident=incident, data=ActionInput("x", "rca", owner=owner))
     # The first request after logging in also pushes the session's idle expiry back, which
     # happens once every few minutes (briefs.middleware): count a request after it.

@@ -17,8 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from briefs.models import ActionItem, Incident, RootCauseAnalysis, ShareLink, Status
+from briefs.seed import make_incident
 from briefs.services import share_link_create, share_link_revoke
-from tests.factories import make_incident
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",
@@ -141,25 +141,23 @@ def test_a_wrong_expired_or_revoked_token_gets_404_with_the_link_headers(
 
 
 def test_a_links_rca_before_there_is_one_gets_404_with_the_link_headers(
-    client: Client, incident: Incident, owner: User
+    client: Client, executive_token: str
 ) -> None:
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
-    response = client.get(f"/b/{token}/rca")
+    response = client.get(f"/b/{executive_token}/rca")
     assert response.status_code == 404
     _assert_link_headers(response)
 
 
 def test_the_429_and_405_of_a_link_carry_the_link_headers(
-    client: Client, incident: Incident, owner: User, settings: Any
+    client: Client, settings: Any, executive_token: str
 ) -> None:
     settings.SHARE_LINK_GUESS_LIMIT = 1
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
-    not_allowed = client.post(f"/b/{token}")
+    not_allowed = client.post(f"/b/{executive_token}")
     assert not_allowed.status_code == 405
     _assert_link_headers(not_allowed)
     with time_machine.travel(timezone.now().replace(second=1), tick=False):
         client.get(f"/b/{secrets.token_urlsafe(32)}")
-        limited = client.get(f"/b/{token}")
+        limited = client.get(f"/b/{executive_token}")
     assert limited.status_code == 429
     _assert_link_headers(limited)
 

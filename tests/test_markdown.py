@@ -21,8 +21,9 @@ from markdown_it.token import Token
 
 from briefs.markdown import markdown_escape
 from briefs.models import CeoDecision, ImpactEstimate, Incident
+from briefs.seed import make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import make_incident
+from tests.factories import SECTIONS
 
 HOSTILE = [
     "[click here](javascript:alert(1))",
@@ -126,17 +127,7 @@ def _check_export(text: str, payload: str) -> None:
     assert _forbidden(tokens) == []
     # Only the template's own headings, the title first: none is forged by typed text.
     headings = _headings(tokens)
-    assert headings[1:] == [
-        "What happened",
-        "Business impact",
-        "Root cause",
-        "What we are doing",
-        "When it will be resolved",
-        "What we need from you",
-        "Preventing a recurrence",
-        "Accountability",
-        headings[-1],
-    ]
+    assert headings[1:] == [*SECTIONS, headings[-1]]
     assert headings[-1].startswith("Timeline (")
     # The title reads as typed (its first line: a heading is one line), and so does every
     # paragraph holding a typed field.

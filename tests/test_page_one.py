@@ -3,12 +3,10 @@ question the CEO asks, one line each, whatever was typed (issue 12, item 9)."""
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client, override_settings
@@ -27,9 +25,9 @@ from briefs.models import (
     MeetingDecision,
     RootCauseAnalysis,
 )
+from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create
 from briefs.summary import LINE, Line, marker_width, measure, one_line, pair
-from tests.factories import make_estimate, make_incident
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -71,10 +69,7 @@ LATER = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def holds(text: str, heading: str) -> bool:
@@ -95,41 +90,8 @@ def text_of(length: int, word: str) -> str:
 
 @pytest.fixture
 def brief(owner: User) -> Incident:
-    incident = make_incident(
-        owner=owner,
-        title="Order processing outage",
-        started_at=START,
-        detected_at=START + timedelta(minutes=7),
-        escalated_at=START + timedelta(minutes=25),
-        operating_state="degraded",
-        description="Customers cannot complete orders because payments fail.",
-        root_cause="A payment setting changed in yesterday's release.",
-        root_cause_confidence="likely",
-        mitigation="We moved payments to our backup provider.",
-        eta_earliest=NOW + timedelta(hours=2),
-        eta_latest=NOW + timedelta(hours=5),
-        recurrence_risk="Medium until settings are checked before each release.",
-        monitoring_changes="An alert when payments drop 20%.",
-        resources_needed="Two engineers from the mobile team.",
-        accountability="The whole engineering team is accountable.",
-        remediation_overseer="Olivia Owner",
-    )
-    make_estimate(
-        incident,
-        revenue_per_hour="48000",
-        customers_affected=12500,
-        effective_at=START,
-        sla_breach=True,
-        other_impact="Two enterprise contracts breached.",
-    )
-    CeoDecision.objects.create(
-        incident=incident,
-        question="Do we compensate customers?",
-        options="A voucher or an apology.",
-        trade_offs="The voucher costs $90,000.",
-        recommendation="The 10% voucher.",
-    )
-    return incident
+    """The demo's order outage three hours in, its update overdue."""
+    return make_order_outage(owner=owner, start=START, now=NOW)
 
 
 def at_the_limit(owner: User, *, resolved: bool, word: str) -> Incident:
@@ -161,7 +123,7 @@ def at_the_limit(owner: User, *, resolved: bool, word: str) -> Incident:
         override_reason=text_of(NOTE_LENGTH, word),
     )
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="999999999999",
         customers_affected=10_000_000_000,
         effective_at=START,
@@ -292,15 +254,15 @@ def test_pdf_page_one_answers_every_question_with_the_key_figures(
     for figure in ["$144,000", "$48,000", "12,500", "Overdue by 1 h 35 min"]:
         assert figure in first, figure
     for answer in [
-        "Do we compensate customers? We recommend: The 10% voucher.",
-        "Resources: Two engineers from the mobile team.",
-        "Customers cannot complete orders because payments fail.",
-        "SLA or contract breach. Two enterprise contracts breached.",
-        "A payment setting changed in yesterday's release. (likely)",
-        "Detected in 7 min; to catch it sooner: an alert when payments drop 20%.",
-        "We moved payments to our backup provider.",
-        "Medium until settings are checked before each release.",
-        "The whole engineering team is accountable. Overseen by Olivia Owner.",
+        "Do we compensate affected customers? We recommend: A 10% voucher for failed orders.",
+        "Resources: Two engineers from the mobile app team for the next two days.",
+        "Customers cannot complete orders because the checkout service rejects payments.",
+        "SLA or contract breach, reputation or media risk. Orders cannot be placed on web or app;",
+        "A payment setting changed in yesterday's release made card payments time out. (likely)",
+        "Detected in 7 min; to catch it sooner: an alert when payments drop 20% for 5 minutes.",
+        "We restored the last good payment settings and moved payments to our backup provider.",
+        "Medium until payment settings are checked automatically before each release.",
+        "The whole engineering team is accountable. Overseen by Alex Rivera, principal architect.",
     ]:
         assert answer in first, answer
     assert "continued" not in first
@@ -380,7 +342,10 @@ def test_the_executive_link_opens_on_the_answers_before_the_full_sections(
     top = content[: content.index('class="details-break"')]
     for heading in OPEN_HEADINGS:
         assert f">{heading}<" in top, heading
-    assert "<strong>Do we compensate customers?</strong> We recommend: The 10% voucher." in top
+    assert (
+        "<strong>Do we compensate affected customers?</strong> "
+        "We recommend: A 10% voucher for failed orders."
+    ) in top
     assert (
         'A payment setting changed. <span class="muted">(likely)</span> '
         '<a class="continued" href="#s-cause">continued below</a>'
@@ -412,7 +377,7 @@ def test_a_resolved_brief_lists_decisions_taken_and_asks_nothing(
     top = content[: content.index('class="details-break"')]
     assert ">What was decided<" in top
     assert "Decided: Send the voucher." in top
-    assert "Do we compensate customers?" not in top
+    assert "Do we compensate affected customers?" not in top
     assert "Resources:" not in top
     assert ">What we did<" in top
 
@@ -421,7 +386,7 @@ def test_money_on_page_one_is_the_estimate_when_no_impact_is_described(
     client: Client, owner: User
 ) -> None:
     incident = make_incident(owner=owner)
-    make_estimate(incident, revenue_per_hour=Decimal("22000"), customers_affected=40_000)
+    make_estimate(incident=incident, revenue_per_hour=Decimal("22000"), customers_affected=40_000)
     _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     content = client.get(f"/b/{token}").content.decode()
     assert "$22,000 of revenue at risk per hour; about 40,000 customers affected." in content

@@ -3,14 +3,12 @@
 import io
 import re
 import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
@@ -18,8 +16,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from briefs.models import CeoDecision, Incident
+from briefs.seed import make_estimate, make_incident, make_order_outage
 from briefs.services import share_link_create, update_post
-from tests.factories import make_estimate, make_incident, pdf_text
+from tests.factories import ANSWER_FIELDS, SECTIONS, pdf_text, post_updates
 
 START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=3)
@@ -37,26 +36,10 @@ XSS = [
     "javascript:alert(3)",
     "{{ 7*7 }} {% now 'Y' %}",
 ]
-TEXT_FIELDS = [
-    "title",
-    "system",
-    "description",
-    "root_cause",
-    "mitigation",
-    "dependencies",
-    "recurrence_risk",
-    "preventive_measures",
-    "monitoring_changes",
-    "resources_needed",
-    "accountability",
-    "remediation_overseer",
-]
+TEXT_FIELDS = ["title", *ANSWER_FIELDS, "remediation_overseer"]
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def page_count(content: bytes) -> int:
@@ -65,53 +48,25 @@ def page_count(content: bytes) -> int:
 
 @pytest.fixture
 def brief(owner: User) -> Incident:
-    incident = make_incident(
-        owner=owner,
-        title="Order processing outage",
-        started_at=START,
-        detected_at=START,
-        escalated_at=START + timedelta(minutes=10),
-        root_cause="A payment settings change.",
-        mitigation="Returned to the previous settings.",
-        eta_earliest=NOW + timedelta(hours=1),
-        eta_latest=NOW + timedelta(hours=2),
-    )
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500, effective_at=START)
-    return incident
-
-
-def add_updates(incident: Incident, count: int) -> None:
-    for number in range(count):
-        posted = START + timedelta(minutes=20 + number)
-        update_post(
-            incident=incident,
-            author=incident.owner,
-            what_changed=f"Timeline entry number {number}",
-            posted_at=posted,
-            next_update_due=posted + timedelta(hours=1),
-        )
+    """The demo's order outage three hours in, no updates yet."""
+    return make_order_outage(owner=owner, start=START, now=NOW)
 
 
 def test_pdf_holds_the_key_figures_every_section_and_every_entry(
     owner_client: Client, brief: Incident
 ) -> None:
-    add_updates(brief, 3)
+    post_updates(
+        incident=brief,
+        first_at=START + timedelta(minutes=20),
+        count=3,
+        what_changed="Timeline entry number {number}",
+    )
     response = owner_client.get(f"/incidents/{brief.public_id}/pdf")
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     for expected in ["$144,000", "$48,000", "12,500", "Order processing outage"]:
         assert expected in text
-    for heading in [
-        "What happened",
-        "Business impact",
-        "Root cause",
-        "What we are doing",
-        "When it will be resolved",
-        "What we need from you",
-        "Preventing a recurrence",
-        "Accountability",
-        "Timeline of updates",
-    ]:
+    for heading in [*SECTIONS, "Timeline of updates"]:
         assert heading in text
     for number in range(3):
         assert f"Timeline entry number {number}" in text
@@ -135,8 +90,8 @@ def test_page_count_grows_with_the_timeline(
     long_incident = make_incident(
         owner=owner, started_at=START, detected_at=START, escalated_at=START
     )
-    make_estimate(long_incident, effective_at=START)
-    add_updates(long_incident, 120)
+    make_estimate(incident=long_incident, effective_at=START)
+    post_updates(incident=long_incident, first_at=START + timedelta(minutes=20), count=120)
     long = owner_client.get(f"/incidents/{long_incident.public_id}/pdf").content
     assert page_count(long) > page_count(short)
 
@@ -188,7 +143,7 @@ def test_hostile_text_in_every_field_renders_as_literal_text_without_any_request
             for field in TEXT_FIELDS
         },
     )
-    make_estimate(incident, effective_at=START, other_impact=payload, basis=payload)
+    make_estimate(incident=incident, effective_at=START, other_impact=payload, basis=payload)
     CeoDecision.objects.create(
         incident=incident,
         question=payload[:300],
@@ -231,7 +186,7 @@ def test_xss_stays_escaped_in_page_fragment_pdf_markdown_and_metadata(
         root_cause=payload,
         mitigation=payload,
     )
-    make_estimate(incident, effective_at=START, other_impact=payload)
+    make_estimate(incident=incident, effective_at=START, other_impact=payload)
     update_post(
         incident=incident,
         author=owner,
@@ -306,7 +261,7 @@ def test_long_timelines_print_the_last_day_in_full_and_older_days_in_one_line(
         detected_at=START - timedelta(days=3),
         escalated_at=START - timedelta(days=3),
     )
-    make_estimate(incident, effective_at=START - timedelta(days=3))
+    make_estimate(incident=incident, effective_at=START - timedelta(days=3))
     for hour in range(0, 72, 6):
         posted = START - timedelta(days=3) + timedelta(hours=hour)
         update_post(

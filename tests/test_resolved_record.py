@@ -1,17 +1,16 @@
 """A resolved brief reads as a record: past tense, no open asks, no "depends on", one root cause,
 and what has changed split into done and planned. Reopening switches it back."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 
 from briefs.models import Incident
+from briefs.seed import make_estimate, make_incident
 from briefs.services import ActionInput, action_item_add, action_item_complete, rca_save
-from tests.factories import form_data, make_estimate, make_incident, pdf_text, visible_text
+from tests.factories import form_data, pdf_text, visible_text
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=4)
@@ -21,10 +20,7 @@ CONFIRMED = "A settings change pushed without review disabled card payments."
 ASK = "Do we switch to the backup payment provider?"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -43,7 +39,9 @@ def incident(owner: User) -> Incident:
         eta_earliest=NOW + timedelta(hours=1),
         eta_latest=NOW + timedelta(hours=2),
     )
-    make_estimate(incident, revenue_per_hour="10000", customers_affected=900, basis="Orders.")
+    make_estimate(
+        incident=incident, revenue_per_hour="10000", customers_affected=900, basis="Orders."
+    )
     incident.decisions.create(
         question=ASK, options="Switch, or wait.", trade_offs="Fees.", recommendation="Switch."
     )

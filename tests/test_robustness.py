@@ -17,7 +17,6 @@ from urllib.parse import quote_from_bytes, urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django import forms
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, connections, transaction
@@ -32,6 +31,7 @@ from hypothesis import strategies as st
 
 from briefs import escalation_steps
 from briefs.models import ImpactEstimate, Incident, IncidentUpdate, RootCauseAnalysis
+from briefs.seed import make_estimate, make_incident
 from briefs.services import (
     EstimateInput,
     RcaVersionConflict,
@@ -41,7 +41,6 @@ from briefs.services import (
     timeline_unlocked,
     update_post,
 )
-from tests.factories import make_estimate, make_incident
 from tests.strategies import (
     XSS_CORPUS,
     hostile_moment,
@@ -160,12 +159,6 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="the append-only trigger exists on PostgreSQL only (migration 0002)",
 )
-
-
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def hostile_fields(fields: dict[str, str]) -> st.SearchStrategy[dict[str, str]]:
@@ -367,7 +360,7 @@ def _escalated(owner: User) -> Incident:
         detected_at=NOW - timedelta(hours=2),
         escalated_at=NOW - timedelta(hours=1),
     )
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     return incident
 
 

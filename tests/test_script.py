@@ -18,14 +18,15 @@ from hypothesis import strategies as st
 
 from briefs.meeting_script import meeting_script
 from briefs.models import CeoDecision, Confidence, Incident, OperatingState
-from tests.factories import make_estimate, make_incident
+from briefs.seed import make_estimate, make_incident
+from tests.factories import ANSWER_FIELDS
 
 
 def _incident(
     owner: User, *, estimate: tuple[str, int], decisions: list[dict[str, str]], **fields: Any
 ) -> Incident:
     incident = make_incident(owner=owner, **fields)
-    make_estimate(incident, revenue_per_hour=estimate[0], customers_affected=estimate[1])
+    make_estimate(incident=incident, revenue_per_hour=estimate[0], customers_affected=estimate[1])
     for position, decision in enumerate(decisions):
         CeoDecision.objects.create(incident=incident, position=position, **decision)
     return incident
@@ -392,18 +393,6 @@ def answer(draw: st.DrawFn, *, optional: bool = False) -> str:
     return space + first + " " + " ".join(rest[:1]) + middle + " ".join(rest[1:]) + ending
 
 
-ANSWERED = [
-    "system",
-    "description",
-    "root_cause",
-    "mitigation",
-    "dependencies",
-    "recurrence_risk",
-    "preventive_measures",
-    "monitoring_changes",
-    "resources_needed",
-    "accountability",
-]
 DECIDED = ["question", "options", "trade_offs", "recommendation"]
 
 
@@ -423,7 +412,7 @@ def _doubled(text: str) -> list[str]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
-    answers=st.fixed_dictionaries({name: answer() for name in ANSWERED}),
+    answers=st.fixed_dictionaries({name: answer() for name in ANSWER_FIELDS}),
     decisions=st.lists(st.fixed_dictionaries({name: answer() for name in DECIDED}), max_size=2),
     overseer=st.sampled_from(["I", "me", "Olivia Owner", "Alex Rivera, principal architect"]),
     ceo=st.sampled_from(["", "Sarah", "Andy.", " Dr Jane Okafor "]),
@@ -450,7 +439,7 @@ def test_any_answers_read_aloud_without_doubled_punctuation_or_stray_capitals(
             eta_latest=datetime(2026, 11, 26, 16, 0, tzinfo=UTC),
             **answers,
         )
-        make_estimate(incident, revenue_per_hour="48000", customers_affected=1)
+        make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=1)
         for position, decision in enumerate(decisions):
             CeoDecision.objects.create(incident=incident, position=position, **decision)
         parts = meeting_script(incident)

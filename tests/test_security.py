@@ -25,8 +25,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from briefs.models import Incident, IncidentUpdate, ShareLink, ShareLinkGuesses
-from briefs.services import share_link_create
-from tests.factories import PASSWORD, make_estimate, make_incident
+from briefs.seed import make_estimate, make_incident
+from tests.factories import ANSWER_FIELDS, PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -211,37 +211,36 @@ def test_every_state_changing_request_needs_a_csrf_token(
 
 
 def test_a_database_dump_yields_no_usable_link(
-    incident: Incident, owner: User, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str], executive_token: str
 ) -> None:
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     call_command("dumpdata", "briefs", stdout=sys.stdout)
     dump = capsys.readouterr().out
-    assert token not in dump
-    assert ShareLink.hash_token(token) in dump
+    assert executive_token not in dump
+    assert ShareLink.hash_token(executive_token) in dump
 
 
 def test_guessing_tokens_gets_429_after_30_misses_a_minute(
-    client: Client, incident: Incident, owner: User
+    client: Client, executive_token: str
 ) -> None:
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     with time_machine.travel(timezone.now().replace(second=1), tick=False):
         misses = [client.get(f"/b/{secrets.token_urlsafe(32)}").status_code for _ in range(30)]
         assert set(misses) == {404}
         assert client.get(f"/b/{secrets.token_urlsafe(32)}").status_code == 429
         # Once limited, even a right token waits: otherwise the guessing could go on.
-        assert client.get(f"/b/{token}").status_code == 429
+        assert client.get(f"/b/{executive_token}").status_code == 429
         # Another client is not affected.
-        assert client.get(f"/b/{token}", REMOTE_ADDR="198.51.100.20").status_code == 200
+        assert client.get(f"/b/{executive_token}", REMOTE_ADDR="198.51.100.20").status_code == 200
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        assert client.get(f"/b/{token}").status_code == 200
+        assert client.get(f"/b/{executive_token}").status_code == 200
 
 
 def test_an_executive_refreshing_all_day_is_never_limited(
-    client: Client, incident: Incident, owner: User
+    client: Client, executive_token: str
 ) -> None:
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     statuses = {
-        client.get(f"/b/{token}?fragment=live", headers={"HX-Request": "true"}).status_code
+        client.get(
+            f"/b/{executive_token}?fragment=live", headers={"HX-Request": "true"}
+        ).status_code
         for _ in range(40)
     }
     assert statuses == {200}
@@ -263,27 +262,25 @@ def test_guesses_are_counted_in_the_database_shared_by_every_worker(
 
 @pytest.mark.parametrize("suffix", ["", "?fragment=live", "/brief.md", "/pdf", "/rca", "/rca/pdf"])
 def test_past_the_guess_limit_every_executive_url_answers_429(
-    client: Client, incident: Incident, owner: User, settings: Any, suffix: str
+    client: Client, settings: Any, suffix: str, executive_token: str
 ) -> None:
     settings.SHARE_LINK_GUESS_LIMIT = 2
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     with time_machine.travel(timezone.now().replace(second=1), tick=False):
         for _ in range(2):
             assert client.get(f"/b/{secrets.token_urlsafe(32)}{suffix}").status_code == 404
-        response = client.get(f"/b/{token}{suffix}", headers={"HX-Request": "true"})
+        response = client.get(f"/b/{executive_token}{suffix}", headers={"HX-Request": "true"})
         assert response.status_code == 429
         assert response["Retry-After"] == "60"
         assert client.get(f"/b/{secrets.token_urlsafe(32)}{suffix}").status_code == 429
 
 
 def test_the_link_reaches_no_architect_page(
-    client: Client, incident: Incident, owner: User
+    client: Client, incident: Incident, executive_token: str
 ) -> None:
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     for path in [
-        f"/b/{token}/../incidents/{incident.public_id}/",
-        f"/b/{token}/admin/",
-        f"/b/{token}/x",
+        f"/b/{executive_token}/../incidents/{incident.public_id}/",
+        f"/b/{executive_token}/admin/",
+        f"/b/{executive_token}/x",
     ]:
         assert client.get(path).status_code in {302, 404}
     assert client.get(f"/incidents/{incident.public_id}/").status_code == 302
@@ -332,10 +329,9 @@ PAGES = [
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_html_response_carries_a_strict_csp_with_no_inline_code(
-    owner_client: Client, incident: Incident, owner: User, page: str
+    owner_client: Client, incident: Incident, page: str, executive_token: str
 ) -> None:
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
-    response = owner_client.get(page.format(id=incident.public_id, token=token))
+    response = owner_client.get(page.format(id=incident.public_id, token=executive_token))
     assert response.status_code == 200
     policy = _csp(response)
     assert policy["default-src"] == ["'self'"]
@@ -374,21 +370,20 @@ def test_errors_show_a_generic_500_page(owner: User, settings: Any) -> None:
 
 
 def test_logs_never_contain_share_tokens_passwords_or_bodies(
-    client: Client, incident: Incident, owner: User, caplog: pytest.LogCaptureFixture
+    client: Client, owner: User, caplog: pytest.LogCaptureFixture, executive_token: str
 ) -> None:
     from briefs.security import RedactSecrets
 
     handler_filter = RedactSecrets()
     caplog.handler.addFilter(handler_filter)
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     wrong = secrets.token_urlsafe(32)
     with caplog.at_level(logging.INFO):
         client.get(f"/b/{wrong}")
         client.get(f"/b/{wrong}/pdf")
         client.post("/login/", {"username": "owner", "password": "hunter2-is-my-password"})
-        client.post(f"/b/{token}", {"what_changed": "body text"})
+        client.post(f"/b/{executive_token}", {"what_changed": "body text"})
     text = caplog.text
-    assert wrong not in text and token not in text
+    assert wrong not in text and executive_token not in text
     assert "hunter2-is-my-password" not in text
     assert "body text" not in text
     assert "/b/[redacted]" in text
@@ -445,21 +440,14 @@ def test_a_pathological_brief_renders_in_time_or_fails_cleanly_while_others_are_
         started_at=now - timedelta(hours=23),
         detected_at=now - timedelta(hours=23),
         escalated_at=now - timedelta(hours=23),
-        **dict.fromkeys(
-            [
-                "root_cause",
-                "mitigation",
-                "dependencies",
-                "recurrence_risk",
-                "preventive_measures",
-                "monitoring_changes",
-                "resources_needed",
-            ],
-            word,
-        ),
+        # Every prose answer but the short ones above and the accountability line.
+        **dict.fromkeys(ANSWER_FIELDS[2:-1], word),
     )
     make_estimate(
-        incident, effective_at=now - timedelta(hours=23), other_impact="O" * 1000, basis="B" * 1000
+        incident=incident,
+        effective_at=now - timedelta(hours=23),
+        other_impact="O" * 1000,
+        basis="B" * 1000,
     )
     CeoDecision.objects.create(
         incident=incident,
@@ -553,17 +541,16 @@ def test_a_client_past_the_guess_limit_is_not_counted_further(
 
 
 def test_a_valid_link_on_a_page_it_lacks_is_not_counted_as_a_guess(
-    client: Client, incident: Incident, owner: User, settings: Any
+    client: Client, incident: Incident, settings: Any, executive_token: str
 ) -> None:
     """The RCA of an unresolved incident answers 404, but the token matched: an executive who
     tries it more often than the limit must still reach the brief."""
     settings.SHARE_LINK_GUESS_LIMIT = 3
-    _, token = share_link_create(incident=incident, created_by=owner, label="CEO")
     with time_machine.travel(timezone.now().replace(second=1), tick=False):
         for suffix in ["/rca", "/rca/pdf"] * 3:
-            assert client.get(f"/b/{token}{suffix}").status_code == 404
+            assert client.get(f"/b/{executive_token}{suffix}").status_code == 404
         assert not ShareLinkGuesses.objects.exists()
-        assert client.get(f"/b/{token}").status_code == 200
+        assert client.get(f"/b/{executive_token}").status_code == 200
         # A wrong token on the same path still counts.
         client.get(f"/b/{secrets.token_urlsafe(32)}/rca")
         assert ShareLinkGuesses.objects.get().misses == 1

@@ -13,8 +13,8 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from briefs.models import Incident, ShareLink
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import make_estimate, make_incident
 
 
 @pytest.fixture(autouse=True)
@@ -22,11 +22,6 @@ def on_the_minute() -> Iterator[None]:
     # The brief states its figures as of the current minute.
     with time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), tick=False):
         yield
-
-
-@pytest.fixture
-def link(incident: Incident, owner: User) -> tuple[ShareLink, str]:
-    return share_link_create(incident=incident, created_by=owner, label="CEO")
 
 
 def share_url(token: str, suffix: str = "") -> str:
@@ -64,15 +59,15 @@ def test_a_link_lasts_at_most_30_days(owner_client: Client, incident: Incident) 
         )
 
 
-def test_token_is_long_and_random(link: tuple[ShareLink, str]) -> None:
-    _, token = link
+def test_token_is_long_and_random(executive_link: tuple[ShareLink, str]) -> None:
+    _, token = executive_link
     assert len(token) >= 43
 
 
 def test_executive_sees_the_brief_without_an_account(
-    client: Client, link: tuple[ShareLink, str], incident: Incident
+    client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    _, token = link
+    _, token = executive_link
     response = client.get(share_url(token))
     assert response.status_code == 200
     content = response.content.decode()
@@ -83,9 +78,9 @@ def test_executive_sees_the_brief_without_an_account(
 
 
 def test_executive_page_has_no_edit_controls_or_architect_links(
-    client: Client, link: tuple[ShareLink, str], incident: Incident
+    client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    _, token = link
+    _, token = executive_link
     content = client.get(share_url(token)).content.decode()
     assert "/incidents/" not in content
     assert "Not yet answered" not in content
@@ -95,9 +90,9 @@ def test_executive_page_has_no_edit_controls_or_architect_links(
 
 
 def test_executive_responses_carry_privacy_headers(
-    client: Client, link: tuple[ShareLink, str]
+    client: Client, executive_link: tuple[ShareLink, str]
 ) -> None:
-    _, token = link
+    _, token = executive_link
     for suffix in ["", "/brief.md"]:
         response = client.get(share_url(token, suffix))
         assert response["Referrer-Policy"] == "no-referrer"
@@ -122,9 +117,9 @@ def test_wrong_expired_and_revoked_tokens_get_the_same_404(
 
 
 def test_revoking_takes_effect_on_the_next_request(
-    owner_client: Client, client: Client, link: tuple[ShareLink, str], incident: Incident
+    owner_client: Client, client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    share, token = link
+    share, token = executive_link
     public = Client()
     assert public.get(share_url(token)).status_code == 200
     response = owner_client.post(f"/incidents/{incident.public_id}/links/{share.public_id}/revoke")
@@ -135,9 +130,9 @@ def test_revoking_takes_effect_on_the_next_request(
 
 
 def test_outsider_cannot_create_or_revoke_links(
-    outsider_client: Client, link: tuple[ShareLink, str], incident: Incident
+    outsider_client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    share, _ = link
+    share, _ = executive_link
     assert (
         outsider_client.post(
             f"/incidents/{incident.public_id}/links/", {"label": "x", "valid_days": "7"}
@@ -155,9 +150,9 @@ def test_outsider_cannot_create_or_revoke_links(
 
 
 def test_link_list_shows_views(
-    owner_client: Client, client: Client, link: tuple[ShareLink, str], incident: Incident
+    owner_client: Client, client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    share, token = link
+    share, token = executive_link
     client.get(share_url(token))
     client.get(share_url(token))  # a reload within the minute is the same visit
     share.refresh_from_db()
@@ -173,9 +168,9 @@ def test_link_list_shows_views(
 
 
 def test_whats_new_since_the_last_visit_is_highlighted(
-    client: Client, link: tuple[ShareLink, str], incident: Incident, owner: User
+    client: Client, executive_link: tuple[ShareLink, str], incident: Incident, owner: User
 ) -> None:
-    _, token = link
+    _, token = executive_link
     now = timezone.now()
     update_post(
         incident=incident,
@@ -198,9 +193,9 @@ def test_whats_new_since_the_last_visit_is_highlighted(
 
 
 def test_the_executive_link_refreshes_a_fragment_only_while_open(
-    client: Client, link: tuple[ShareLink, str], incident: Incident
+    client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    _, token = link
+    _, token = executive_link
     response = client.get(share_url(token, "?fragment=live"), headers={"HX-Request": "true"})
     content = response.content.decode()
     assert content.lstrip().startswith('<div id="live"')
@@ -214,9 +209,9 @@ def test_the_executive_link_refreshes_a_fragment_only_while_open(
 
 
 def test_a_repeat_request_for_an_unchanged_brief_gets_304(
-    client: Client, link: tuple[ShareLink, str]
+    client: Client, executive_link: tuple[ShareLink, str]
 ) -> None:
-    _, token = link
+    _, token = executive_link
     client.get(share_url(token))  # the first visit marks everything as seen
     first = client.get(share_url(token, "?fragment=live"), headers={"HX-Request": "true"})
     again = client.get(
@@ -228,18 +223,18 @@ def test_a_repeat_request_for_an_unchanged_brief_gets_304(
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_only_get_and_head_reach_the_link(
-    client: Client, link: tuple[ShareLink, str], method: str
+    client: Client, executive_link: tuple[ShareLink, str], method: str
 ) -> None:
-    _, token = link
+    _, token = executive_link
     for suffix in ["", "/pdf", "/brief.md"]:
         assert getattr(client, method)(share_url(token, suffix)).status_code == 405
     assert client.head(share_url(token)).status_code == 200
 
 
 def test_the_plain_text_brief_puts_key_figures_first(
-    client: Client, link: tuple[ShareLink, str]
+    client: Client, executive_link: tuple[ShareLink, str]
 ) -> None:
-    _, token = link
+    _, token = executive_link
     response = client.get(share_url(token, "/brief.md"))
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     text = response.content.decode()
@@ -257,7 +252,7 @@ def test_the_link_runs_the_same_number_of_queries_with_5_or_200_updates(
     now = timezone.now()
     for count in [5, 200]:
         incident = make_incident(owner=owner, title=f"{count} updates")
-        make_estimate(incident)
+        make_estimate(incident=incident)
         for number in range(count):
             update_post(
                 incident=incident,
@@ -273,17 +268,17 @@ def test_the_link_runs_the_same_number_of_queries_with_5_or_200_updates(
 
 
 def test_the_link_shows_nothing_of_other_incidents(
-    client: Client, link: tuple[ShareLink, str], owner: User
+    client: Client, executive_link: tuple[ShareLink, str], owner: User
 ) -> None:
     make_incident(owner=owner, title="Secret other incident")
-    _, token = link
+    _, token = executive_link
     assert "Secret other incident" not in client.get(share_url(token)).content.decode()
 
 
 def test_unanswered_sections_say_to_follow_for_executives(
-    client: Client, link: tuple[ShareLink, str]
+    client: Client, executive_link: tuple[ShareLink, str]
 ) -> None:
-    _, token = link
+    _, token = executive_link
     content = client.get(share_url(token)).content.decode()
     root_cause = content[content.index('id="s-cause"') : content.index('id="s-doing"')]
     assert "To follow." in root_cause
@@ -291,9 +286,9 @@ def test_unanswered_sections_say_to_follow_for_executives(
 
 
 def test_the_cached_page_shows_a_new_update_on_the_next_request(
-    client: Client, link: tuple[ShareLink, str], incident: Incident
+    client: Client, executive_link: tuple[ShareLink, str], incident: Incident
 ) -> None:
-    _, token = link
+    _, token = executive_link
     first = client.get(share_url(token)).content.decode()
     assert client.get(share_url(token)).content.decode() == first  # the same page, cached
     update_post(

@@ -2,20 +2,19 @@
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 
 from briefs.models import Incident, Profile, RootCauseAnalysis
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import PASSWORD, make_estimate, make_incident
+from tests.factories import PASSWORD
 
 # 17:47 UTC is 09:47 in Los Angeles (PST) and 18:47 in Berlin (CET).
 NOW = datetime(2026, 11, 26, 17, 47, tzinfo=UTC)
@@ -23,10 +22,7 @@ LOS_ANGELES = "America/Los_Angeles"
 BERLIN = "Europe/Berlin"
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -39,7 +35,7 @@ def la_incident(owner: User) -> Incident:
         detected_at=NOW - timedelta(hours=2),
         escalated_at=NOW - timedelta(hours=1),
     )
-    make_estimate(incident, revenue_per_hour="48000", customers_affected=12500)
+    make_estimate(incident=incident, revenue_per_hour="48000", customers_affected=12500)
     update_post(
         incident=incident,
         author=owner,

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from briefs.models import Incident, IncidentUpdate
+from briefs.seed import make_incident
 from briefs.services import update_post
 from briefs.timeline import (
     Gap,
@@ -17,7 +18,6 @@ from briefs.timeline import (
     promise_record,
     timeline_rows,
 )
-from tests.factories import make_incident
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC_ZONE = ZoneInfo("UTC")

@@ -14,8 +14,9 @@ from briefs import escalation_steps
 from briefs.brief_content import facts, minute
 from briefs.meeting_script import ceo_questions, meeting_script
 from briefs.models import Incident, Status
+from briefs.seed import make_estimate, make_incident
 from briefs.services import final_figures_store
-from tests.factories import PASSWORD, make_estimate, make_incident
+from tests.factories import PASSWORD
 
 FULL_ANSWERS: dict[str, dict[str, Any]] = {
     "assess": {
@@ -854,7 +855,7 @@ def test_editing_an_escalated_incident_uses_the_same_steps(
     incident = make_incident(
         owner=owner, started_at=NOW - timedelta(hours=3), detected_at=NOW - timedelta(hours=3)
     )
-    make_estimate(incident)
+    make_estimate(incident=incident)
     response = post_step(owner_client, incident, "cause", FULL_ANSWERS["cause"])
     assert response.status_code == 302
     incident.refresh_from_db()

@@ -4,7 +4,6 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,21 +11,10 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from playwright.sync_api import Browser, BrowserContext, Page
 from pytest_django.live_server_helper import LiveServer
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.support import DESKTOP, SCREENS, Screens, Watch, assert_assets_loaded
 
-CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
-# Playwright's own browser builds cannot be downloaded here; these flags keep Debian's
-# Chromium from reaching the network or needing a sandbox, a GPU or a big /dev/shm.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

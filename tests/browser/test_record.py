@@ -9,8 +9,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from briefs.models import Incident
+from briefs.seed import make_estimate, make_incident
 from tests.browser.test_journeys import log_in
-from tests.factories import make_estimate, make_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_a_brief_keeps_its_facts_closes_its_asks_and_ends_as_a_record(
 ) -> None:
     incident: Incident = make_incident(owner=owner, title="Database deleted")
     make_estimate(
-        incident,
+        incident=incident,
         revenue_per_hour="20000",
         customers_affected=5000,
         data_exposure=True,

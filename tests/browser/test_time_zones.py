@@ -9,8 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from briefs.models import Profile
+from briefs.seed import make_estimate, make_incident
 from briefs.services import share_link_create, update_post
-from tests.factories import PASSWORD, make_estimate, make_incident
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +39,7 @@ def test_an_executive_switches_the_link_to_their_zone_and_back(
 ) -> None:
     now = timezone.now()
     incident = make_incident(owner=owner, time_zone="America/Los_Angeles")
-    make_estimate(incident)
+    make_estimate(incident=incident)
     update_post(
         incident=incident,
         author=owner,

@@ -1,85 +1,20 @@
 """A realistic escalation to explore the app with: `manage.py demo`."""
 
-from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from briefs.models import (
-    ActionKind,
-    Confidence,
-    EstimateConfidence,
-    Incident,
-    OperatingState,
-    Severity,
-    Status,
-)
-from briefs.services import (
-    ActionInput,
-    DecisionInput,
-    EstimateInput,
-    action_item_add,
-    action_item_complete,
-    estimate_add,
-    incident_resolve,
-    meeting_record,
-    rca_save,
-    share_link_create,
-    timeline_unlocked,
-    update_post,
-)
+from briefs.models import Incident
+from briefs.seed import ORDER_OUTAGE, SEARCH_OUTAGE, demo_order_outage, demo_search_outage
+from briefs.services import share_link_create, timeline_unlocked
 
-RESOLVED_TITLE = "Product search outage"
 USERNAME = "architect"
 PASSWORD = "escalate-demo"  # noqa: S105 - a published demo login, refused outside DEBUG
-TITLE = "Order processing outage"
-
-# (hours after the start, what changed, operating state, revised estimate)
-ESTIMATES = [
-    (
-        0,
-        EstimateInput(
-            Decimal("48000"),
-            12_500,
-            EstimateConfidence.LOW,
-            basis="Yesterday's orders per hour at the same time, times average order value.",
-            other_impact="Orders cannot be placed on web or app; card authorisations time out.",
-            sla_breach=True,
-            reputation=True,
-        ),
-    ),
-    (
-        4,
-        EstimateInput(
-            Decimal("52000"),
-            14_200,
-            EstimateConfidence.MEDIUM,
-            basis="Measured abandoned checkouts over the first four hours.",
-            other_impact="Two enterprise customers' contractual uptime now breached.",
-            sla_breach=True,
-            reputation=True,
-        ),
-    ),
-    (
-        10,
-        EstimateInput(
-            Decimal("30000"),
-            6_000,
-            EstimateConfidence.HIGH,
-            basis="Orders are flowing again at 40% of normal since the partial restore.",
-            other_impact="Customers see slow checkout; enterprise SLAs still breached.",
-            sla_breach=True,
-        ),
-    ),
-]
-MISSED_HOUR = 9
 
 
 class Command(BaseCommand):
@@ -119,286 +54,20 @@ class Command(BaseCommand):
         user.save()
         # Recreated on every run, so the demo always "started 18 hours ago".
         with timeline_unlocked():
-            for old in Incident.objects.filter(owner=user, title__in=[TITLE, RESOLVED_TITLE]):
+            for old in Incident.objects.filter(owner=user, title__in=[ORDER_OUTAGE, SEARCH_OUTAGE]):
                 self.delete_incident(old)
-        return self.open_incident(user), self.resolved_incident(user)
-
-    def open_incident(self, user: User) -> str:
-
         now = timezone.now().replace(second=0, microsecond=0)
-        start = now - timedelta(hours=18, minutes=30)
-        incident = Incident.objects.create(
-            title=TITLE,
-            system="Checkout service",
-            description=(
-                "Customers cannot complete orders because the checkout service rejects payments."
-            ),
-            severity=Severity.SEV1,
-            status=Status.MITIGATING,
-            operating_state=OperatingState.DEGRADED,
-            started_at=start,
-            detected_at=start + timedelta(minutes=7),
-            escalated_at=start + timedelta(minutes=25),
-            assessed_at=start + timedelta(minutes=20),
-            currency="USD",
-            root_cause=(
-                "A payment setting changed in yesterday's release made card payments time out."
-            ),
-            root_cause_confidence=Confidence.LIKELY,
-            mitigation=(
-                "We restored the last good payment settings and moved payments to our backup "
-                "provider."
-            ),
-            eta_earliest=now + timedelta(hours=2),
-            eta_latest=now + timedelta(hours=5),
-            dependencies=(
-                "The backup payment provider confirming it can take our full order volume."
-            ),
-            recurrence_risk=(
-                "Medium until payment settings are checked automatically before each release."
-            ),
-            preventive_measures=(
-                "Automatic checks of payment settings before every release; a staged release "
-                "to 5% of customers first."
-            ),
-            monitoring_changes="An alert when payments drop 20% for 5 minutes.",
-            resources_needed="Two engineers from the mobile app team for the next two days.",
-            accountability="The whole engineering team is accountable.",
-            remediation_overseer="Alex Rivera, principal architect",
-            assess_revenue_per_hour=Decimal("48000"),
-            assess_customers=12_500,
-            assess_public=True,
-            assess_regulatory=True,
-            assess_duration_unknown=True,
-            assess_beyond_authority=True,
-            update_cadence_minutes=60,
-            owner=user,
-            created_at=start + timedelta(minutes=15),
-            updated_at=now,
-        )
-        incident.decisions.create(
-            question="Do we compensate affected customers?",
-            options="A 10% goodwill voucher for every affected customer, or an apology email only.",
-            trade_offs=(
-                "The voucher costs about $90,000 and protects repeat orders from our best "
-                "customers; an apology costs nothing but risks losing some of them."
-            ),
-            recommendation="A 10% voucher for failed orders.",
-        )
-        for hours, data in ESTIMATES[:1]:
-            estimate_add(
-                incident=incident,
-                author=user,
-                data=data,
-                effective_at=start + timedelta(hours=hours),
-            )
-        revisions = dict(ESTIMATES[1:])
-        for hour in range(19):
-            if hour == MISSED_HOUR:
-                continue
-            posted = start + timedelta(hours=hour, minutes=10)
-            update_post(
-                incident=incident,
-                author=user,
-                posted_at=posted,
-                what_changed=self.update_text(hour),
-                next_steps="Keep payments on the backup provider and watch order volume.",
-                operating_state=OperatingState.FULL_OUTAGE
-                if hour < 10
-                else OperatingState.DEGRADED,
-                next_update_due=posted + timedelta(minutes=60),
-                estimate=revisions.get(hour),
-            )
-        self.meeting(incident, user, now)
-        _link, token = share_link_create(incident=incident, created_by=user, label="CEO")
-        return token
-
-    def meeting(self, incident: Incident, user: User, now: datetime) -> None:
-        incident.refresh_from_db()
-        today = timezone.localdate(now)
-        meeting_record(
-            incident=incident,
-            recorded_by=user,
-            expected_version=incident.version,
-            held_at=now - timedelta(hours=17, minutes=20),
-            attendees="Dana Chen (CEO), Sam Patel (CFO), Alex Rivera (architect)",
-            resources_granted="Two engineers from the mobile app team until Friday.",
-            decisions=[
-                DecisionInput(
-                    "Send a 10% voucher to customers whose orders failed.",
-                    "Dana Chen (CEO)",
-                    ask=incident.decisions.first(),
-                ),
-                ("Freeze non-urgent releases until the RCA is delivered.", "Dana Chen (CEO)"),
-            ],
-            actions=[
-                ActionInput(
-                    "Email affected customers with the voucher",
-                    ActionKind.COMMUNICATION,
-                    due_on=today - timedelta(days=1),
-                    owner_name="Jamie Lee (Customer Care)",
-                ),
-                ActionInput(
-                    "Check payment settings automatically before each release",
-                    ActionKind.PREVENTIVE,
-                    due_on=today + timedelta(days=7),
-                    owner=user,
-                ),
-                ActionInput(
-                    "Alert when successful payments drop 20% below normal",
-                    ActionKind.MONITORING,
-                    due_on=today + timedelta(days=3),
-                    owner=user,
-                ),
-            ],
-            rca_due_on=today + timedelta(days=5),
-        )
-
-    def resolved_incident(self, user: User) -> str:
-        """Last week's search outage: resolved, its RCA written, its promises mostly kept."""
-        now = timezone.now().replace(second=0, microsecond=0)
-        start = now - timedelta(days=6, hours=3)
-        incident = Incident.objects.create(
-            title=RESOLVED_TITLE,
-            system="Product search",
-            description="Customers could not search the catalogue, so most found no products.",
-            severity=Severity.SEV2,
-            status=Status.ESCALATED,
-            operating_state=OperatingState.FULL_OUTAGE,
-            started_at=start,
-            detected_at=start + timedelta(minutes=22),
-            escalated_at=start + timedelta(minutes=50),
-            assessed_at=start + timedelta(minutes=45),
-            root_cause="The search index ran out of disk space after a catalogue import.",
-            root_cause_confidence=Confidence.CONFIRMED,
-            mitigation="We freed disk space and rebuilt the index from last night's copy.",
-            eta_earliest=start + timedelta(hours=3),
-            eta_latest=start + timedelta(hours=6),
-            dependencies="The index rebuild finishing in time.",
-            recurrence_risk="Low once disk space is watched.",
-            preventive_measures="Disk space alerts at 70%; imports check free space first.",
-            monitoring_changes="An alert when search errors exceed 1% for 2 minutes.",
-            resources_needed="None beyond the search team.",
-            accountability="The whole engineering team is accountable.",
-            remediation_overseer="Alex Rivera, principal architect",
-            assess_revenue_per_hour=Decimal("22000"),
-            assess_customers=40_000,
-            assess_public=True,
-            assess_duration_hours=4,
-            owner=user,
-            created_at=start + timedelta(minutes=40),
-            updated_at=start + timedelta(hours=5),
-        )
-        estimate_add(
-            incident=incident,
-            author=user,
-            effective_at=start + timedelta(minutes=45),
-            data=EstimateInput(
-                Decimal("22000"),
-                40_000,
-                EstimateConfidence.MEDIUM,
-                basis="Share of orders that start with a search, times orders per hour.",
-            ),
-        )
-        for hour in range(5):
-            posted = start + timedelta(hours=hour, minutes=55)
-            update_post(
-                incident=incident,
-                author=user,
-                posted_at=posted,
-                what_changed=[
-                    "Search is down; we are freeing disk space.",
-                    "Disk space freed; the index rebuild has started.",
-                    "The rebuild is 60% done; search works for some products.",
-                    "The rebuild is done; we are checking results.",
-                    "Search results checked; traffic is back to normal.",
-                ][hour],
-                operating_state=OperatingState.FULL_OUTAGE if hour < 2 else OperatingState.LIMITED,
-                next_update_due=posted + timedelta(minutes=60),
-            )
-        # The meeting decided the one ask: the resolved brief lists it among the decisions taken.
-        incident.decisions.create(
-            question="Do we rebuild search from last night's copy?",
-            options="Rebuild from last night's copy (about 3 hours), or repair the index in place.",
-            trade_offs=(
-                "The rebuild misses today's catalogue changes until they are imported again; "
-                "a repair keeps them but may take all day."
-            ),
-            recommendation="Rebuild from last night's copy now.",
-        )
-        incident.refresh_from_db()
-        meeting_record(
-            incident=incident,
-            recorded_by=user,
-            expected_version=incident.version,
-            held_at=start + timedelta(hours=1, minutes=5),
-            attendees="Dana Chen (CEO), Alex Rivera (architect)",
-            decisions=[("Rebuild search from last night's copy now.", "Dana Chen (CEO)")],
-            actions=[],
-        )
-        incident.refresh_from_db()
-        incident_resolve(
-            incident=incident,
-            author=user,
-            expected_version=incident.version,
-            resolved_at=start + timedelta(hours=5),
-            estimate=EstimateInput(
-                Decimal("20000"),
-                38_000,
-                EstimateConfidence.HIGH,
-                basis="Measured lost searches against the same weekday last week.",
-            ),
-            closing_update="Search is fully restored. The RCA follows within two days.",
-            now=start + timedelta(hours=5, minutes=5),
-        )
-        action_item_add(
-            incident=incident,
-            data=ActionInput(
-                "Disk space alerts at 70% on the search cluster",
-                ActionKind.PREVENTIVE,
-                due_on=timezone.localdate(now) - timedelta(days=2),
-                owner=user,
-            ),
-        )
-        done = action_item_add(
-            incident=incident,
-            data=ActionInput(
-                "Imports check free disk space before they start",
-                ActionKind.PREVENTIVE,
-                due_on=timezone.localdate(now) - timedelta(days=3),
-                owner=user,
-            ),
-        )
-        action_item_complete(item=done, now=now - timedelta(days=3))
-        rca_save(
-            incident=incident,
-            author=user,
-            fields={
-                "root_cause": "A catalogue import filled the search index's disk.",
-                "root_cause_confirmed": True,
-                "contributing_factors": "No disk space alert; the import did not check free space.",
-                "why_not_caught": "We watched search errors, not the disk they depend on.",
-                "went_well": "Clear hourly updates; the rebuild from backup worked first time.",
-                "went_badly": "22 minutes to detect; no runbook for a full rebuild.",
-            },
-        )
-        _link, token = share_link_create(incident=incident, created_by=user, label="CEO")
-        return token
+        tokens = []
+        for incident in [
+            demo_order_outage(owner=user, now=now),
+            demo_search_outage(owner=user, now=now),
+        ]:
+            _link, token = share_link_create(incident=incident, created_by=user, label="CEO")
+            tokens.append(token)
+        return tokens[0], tokens[1]
 
     def delete_incident(self, incident: Incident) -> None:
         incident.action_items.all().delete()
         incident.updates.filter(corrects__isnull=False).delete()
         incident.updates.all().delete()
         incident.delete()
-
-    @staticmethod
-    def update_text(hour: int) -> str:
-        if hour == 0:
-            return "Checkout is down for all customers; we are investigating."
-        if hour == 4:
-            return "The impact is larger than first estimated: enterprise customers are affected."
-        if hour == 10:
-            return "Orders are flowing again through the backup payment provider, at 40% of normal."
-        if hour < 10:
-            return f"Still down. We are testing the rollback of the payment settings (hour {hour})."
-        return f"Partial service continues; order volume is recovering (hour {hour})."
