@@ -47,11 +47,13 @@ def compare(vendor: str) -> None:
     from django.utils import timezone
 
     from briefs.models import Incident, ShareLink
+    from briefs.seed import make_incident, make_user
     from briefs.services import share_link_create
-    from tests.factories import make_incident, make_user
+    from tests.factories import PASSWORD
     from tests.test_access_rules import brief_key_by_orm, stamp_by_orm
 
-    owner, collaborator = make_user("owner"), make_user("collaborator")
+    owner = make_user(username="owner", password=PASSWORD)
+    collaborator = make_user(username="collaborator", password=PASSWORD)
     Incident.objects.bulk_create(Incident(owner=owner, title=f"#{n}") for n in range(499))
     incident = make_incident(owner=owner)
     incident.collaborators.add(collaborator)

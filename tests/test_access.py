@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from briefs.models import Incident
+from briefs.seed import make_incident
 from briefs.services import ActionInput, action_item_add, share_link_create
-from tests.factories import make_incident
 
 PUBLIC = {
     "login",

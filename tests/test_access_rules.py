@@ -23,8 +23,9 @@ from briefs.models import (
     ShareLink,
     ShareLinkGuesses,
 )
+from briefs.seed import make_incident, make_user
 from briefs.services import share_link_create, share_link_revoke
-from tests.factories import make_incident, make_user
+from tests.factories import PASSWORD
 
 CLIENT = "203.0.113.7"
 MINUTE = 29_000_000
@@ -83,7 +84,11 @@ class World:
 def world(db: None) -> World:
     """Three incidents: the owner's, shared with a collaborator; the outsider's, shared with
     the owner; the outsider's alone. Links active, revoked and expired, some visited."""
-    owner, collaborator, outsider = make_user("owner"), make_user("collab"), make_user("outsider")
+    owner, collaborator, outsider = (
+        make_user(username="owner", password=PASSWORD),
+        make_user(username="collab", password=PASSWORD),
+        make_user(username="outsider", password=PASSWORD),
+    )
     now = timezone.now()
     shared = make_incident(owner=owner, title="Shared", time_zone="Europe/Paris")
     shared.collaborators.add(collaborator)
@@ -180,7 +185,12 @@ def test_the_dashboard_stamp_by_hand_returns_what_the_orm_returns(world: World) 
         updated_at=timezone.now() + timedelta(hours=1)
     )
     stamps = {}
-    for user in (world.owner, world.collaborator, world.outsider, make_user("nobody")):
+    for user in (
+        world.owner,
+        world.collaborator,
+        world.outsider,
+        make_user(username="nobody", password=PASSWORD),
+    ):
         stamps[user.username] = Incident.objects.stamp_for(user)
         assert stamps[user.username] == stamp_by_orm(user)
     assert [stamps[name][0] for name in ("owner", "collab", "outsider", "nobody")] == [2, 1, 2, 0]

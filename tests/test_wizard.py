@@ -513,8 +513,8 @@ def test_the_cost_preview_keeps_later_revisions_as_the_brief_does(
     incident = make_incident(
         owner=owner, started_at=NOW - timedelta(hours=2), detected_at=NOW - timedelta(hours=2)
     )
-    make_estimate(incident, revenue_per_hour="1000")
-    make_estimate(incident, revenue_per_hour="3000", effective_at=NOW - timedelta(hours=1))
+    make_estimate(incident=incident, revenue_per_hour="1000")
+    make_estimate(incident=incident, revenue_per_hour="3000", effective_at=NOW - timedelta(hours=1))
     response = owner_client.post(
         step_url(incident, "impact") + "?preview=1",
         {"version": incident.version, "revenue_per_hour": "2000", "currency": "USD"},
@@ -560,7 +560,7 @@ def test_correcting_a_resolved_incidents_first_estimate_moves_its_stored_final_c
         detected_at=NOW - timedelta(hours=3),
         resolved_at=NOW - timedelta(hours=1),
     )
-    make_estimate(incident, revenue_per_hour="1000")
+    make_estimate(incident=incident, revenue_per_hour="1000")
     final_figures_store(incident=incident)
     incident.refresh_from_db()
     assert incident.final_cost_amount == Decimal("2000.00")
