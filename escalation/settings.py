@@ -337,6 +337,10 @@ LOGGING = {
         # Django's own request and server loggers, through the redacting handler only.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The worker's job log (`manage.py worker`), once: db_worker adds a handler of its own
+        # only to loggers that have none.
+        "django.tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # WeasyPrint narrates every render step at INFO.
         "weasyprint.progress": {"level": "WARNING"},
     },

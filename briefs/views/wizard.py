@@ -71,6 +71,7 @@ from briefs.services import (
     incident_save_versioned,
     profile_set_time_zone,
 )
+from briefs.task_queue import queue_status
 from briefs.views.common import CSRF_SLOT, HtmxHttpRequest, current_user, incident_for_editor
 
 STEP_FORMS: dict[str, type[StepForm]] = {
@@ -496,7 +497,8 @@ HEALTH_CACHE_KEY = "healthz"
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the shared cache answer; 503 naming the one that does not."""
+    """200 when the database and the shared cache answer; 503 naming the one that does not.
+    `?detail=1` adds the task queue's figures (briefs/task_queue.py)."""
     cache = caches["default"]
     checks = {"database": "ok", "cache": "ok"}
     if isinstance(cache, DatabaseCache):
@@ -515,9 +517,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cache.get(HEALTH_CACHE_KEY)
         except Exception:  # any backend's failure (Redis's own errors among them) means down
             checks["cache"] = "unreachable"
-    if "unreachable" in checks.values():
-        return JsonResponse({"status": "error", **checks}, status=503)
-    return JsonResponse({"status": "ok", **checks})
+    down = "unreachable" in checks.values()
+    body: dict[str, object] = {"status": "error" if down else "ok", **checks}
+    if request.GET.get("detail") == "1" and checks["database"] == "ok":
+        # One more query, only when asked: the plain probe stays as cheap as above.
+        body["queue"] = queue_status().as_dict()
+    return JsonResponse(body, status=503 if down else 200)
 
 
 def _answers(sql: str, params: list[str] | None = None) -> bool:
