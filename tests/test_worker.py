@@ -2,10 +2,13 @@
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -107,6 +110,65 @@ def test_a_job_whose_worker_is_killed_runs_again_on_the_next_worker(tmp_path: Pa
     assert len(result.worker_ids) == 2
     assert attempts.read_text() == "started\nstarted\n"
     assert "queued again" in log.read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _deepest_child(pid: int) -> int:
+    """The last process down `pid`'s line of first children (sh, autoreloader, worker)."""
+    while children := Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        pid = int(children[0])
+    return pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_runs_web_and_worker_together_and_a_dead_worker_stops_both_visibly(
+    tmp_path: Path,
+) -> None:
+    # What `make run` starts after its migrations and demo (Makefile, Procfile.dev).
+    log = tmp_path / "run.log"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1"}
+    command = [".venv/bin/honcho", "--no-colour", "start", "--env", "/dev/null"]
+    command += ["--procfile", "Procfile.dev", "--port", str(port)]
+    with log.open("wb") as output:
+        run = subprocess.Popen(
+            command,
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        job = heartbeat.enqueue()
+        _wait(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), log, seconds=60)
+        _wait(lambda: _status(job.id) == TaskResultStatus.SUCCESSFUL, log, seconds=60)
+        started = re.search(r"worker\.1 started \(pid=(\d+)\)", log.read_text())
+        assert started, log.read_text()
+        # As the kernel's out-of-memory killer would.
+        os.kill(_deepest_child(int(started[1])), signal.SIGKILL)
+        assert run.wait(timeout=30) != 0
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    said = log.read_text()
+    assert re.search(r"worker\.1 stopped \(rc=\d+\)", said), said
+    assert "sending SIGTERM to web.1" in said
+    assert not _answers(f"http://127.0.0.1:{port}/healthz")
 
 
 def _job(**fields: Any) -> DBTaskResult[..., Any]:
