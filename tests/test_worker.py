@@ -277,3 +277,12 @@ def test_the_admin_lists_tasks(admin_client: Client, db: None) -> None:
 
 def test_with_the_immediate_backend_a_job_runs_where_it_is_enqueued(immediate_tasks: None) -> None:
     assert heartbeat.enqueue().return_value == "ok"
+
+
+def test_compose_runs_workers_that_scale_like_the_web_tier() -> None:
+    compose = (Path(django_settings.BASE_DIR) / "docker-compose.yml").read_text()
+    worker = compose.split("\n  worker:\n", 1)[1].split("\n\n", 1)[0]
+    assert 'command: ["python", "manage.py", "worker"]' in worker
+    assert "environment: *app-environment" in worker
+    assert "replicas: ${WORKER_REPLICAS:-1}" in worker
+    assert "ports:" not in worker
