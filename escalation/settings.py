@@ -4,6 +4,7 @@ Every environment variable is listed in README.md and .env.example.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -169,7 +170,8 @@ else:
         "NAME": str(BASE_DIR / "var" / "db.sqlite3"),
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
         # A file, not memory: tests/test_worker.py starts real worker processes against it.
-        "TEST": {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")},
+        # One per test run (the process id), so two runs in one checkout never share one.
+        "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"escalation-test-{os.getpid()}.db")},
     }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
