@@ -28,7 +28,7 @@ PORT ?= 8000
 .PHONY: help install migrate demo run test lint typecheck check
 
 help:
-	@echo "make run        build, migrate, load the demo and serve on http://127.0.0.1:$(PORT) (PORT=...)"
+	@echo "make run        build, migrate, load the demo, serve on http://127.0.0.1:$(PORT) (PORT=...) with a worker"
 	@echo "make test       the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)"
 	@echo "make check      lint, format check, types, migrations and Django's checks"
 	@echo "make install    the virtual environment in .venv (uv sync)"
@@ -62,10 +62,12 @@ migrate: install
 demo: migrate
 	DEBUG=$${DEBUG:-1} $(MANAGE) demo
 
+# The web server and a task worker together (Procfile.dev). `--env /dev/null`: honcho would
+# otherwise load .env, which holds docker compose's production settings (.env.example).
 run: export DEBUG ?= 1
 run: migrate
 	SITE_URL=http://127.0.0.1:$(PORT) $(MANAGE) demo
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	.venv/bin/honcho --no-colour start --env /dev/null --procfile Procfile.dev --port $(PORT)
 
 test: export DEBUG ?= 1
 test: install

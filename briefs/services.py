@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, Max, Subquery, Value
@@ -88,6 +90,16 @@ def estimate_add(
 # change moves it on: to now, or a microsecond past its last value when the clock has not moved (a
 # clock frozen in a test, or a replica whose clock runs behind another's).
 _TICK = timedelta(microseconds=1)
+# UPDATE_POST_LIMIT_PER_MINUTE's minute.
+_RATE_WINDOW = timedelta(minutes=1)
+
+
+class UpdatesTooFrequent(Exception):
+    """One incident got UPDATE_POST_LIMIT_PER_MINUTE updates in the minute before this one."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many updates this minute; retry in {retry_after} s")
+        self.retry_after = retry_after
 
 
 @transaction.atomic
@@ -105,8 +117,13 @@ def update_post(
     corrects: IncidentUpdate | None = None,
     posted_at: datetime | None = None,
     as_of: datetime | None = None,
+    rate_limited: bool = False,
 ) -> IncidentUpdate:
     """Append a timeline entry, with its revised estimate and ETA, all or nothing.
+
+    `rate_limited` (where a person posts: the brief's form) refuses the post with
+    `UpdatesTooFrequent` when the incident already has UPDATE_POST_LIMIT_PER_MINUTE updates from
+    the minute before it; builders of history (the demo, the bench, tests) post without it.
 
     `as_of` is when the facts it reports were true (default: when it is posted); a revised
     estimate takes effect from then. The incident row is locked first so that concurrent posts
@@ -115,6 +132,9 @@ def update_post(
     posted_at = posted_at or timezone.now()
     as_of = min(as_of or posted_at, posted_at)
     locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if rate_limited:
+        # Under the row lock, so concurrent posts cannot all slip under the limit.
+        _check_update_rate(locked, posted_at)
     last = locked.updates.aggregate(last=Max("sequence"))["last"] or 0
     revised = None
     if estimate is not None:
@@ -153,6 +173,21 @@ def update_post(
             changed.append(name)
     locked.save(update_fields=changed)
     return update
+
+
+def _check_update_rate(incident: Incident, posted_at: datetime) -> None:
+    limit = settings.UPDATE_POST_LIMIT_PER_MINUTE
+    recent = list(
+        incident.updates.filter(posted_at__gt=posted_at - _RATE_WINDOW)
+        .order_by("-posted_at")
+        .values_list("posted_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        # Free again once the oldest of the last `limit` posts leaves the window.
+        free_at = recent[-1] + _RATE_WINDOW
+        raise UpdatesTooFrequent(
+            retry_after=max(1, math.ceil((free_at - posted_at).total_seconds()))
+        )
 
 
 def share_link_create(

@@ -4,6 +4,7 @@ Every environment variable is listed in README.md and .env.example.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -99,6 +100,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "briefs",
+    # The task queue's table and its admin (briefs/tasks.py, `manage.py worker`).
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +169,9 @@ else:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(BASE_DIR / "var" / "db.sqlite3"),
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"},
+        # A file, not memory: tests/test_worker.py starts real worker processes against it.
+        # One per test run (the process id), so two runs in one checkout never share one.
+        "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"escalation-test-{os.getpid()}.db")},
     }
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -304,6 +310,24 @@ if PDF_PAGE_SIZE not in {"A4", "letter"}:
     raise ImproperlyConfigured(f"PDF_PAGE_SIZE must be A4 or letter, not {PDF_PAGE_SIZE!r}")
 PDF_RENDER_TIMEOUT_SECONDS = envint("PDF_RENDER_TIMEOUT_SECONDS", 30, minimum=1)
 
+# Background work (briefs/tasks.py): Django's tasks framework, queued in the database by
+# django-tasks-db and run by `manage.py worker` (README, "Workers"). Workers claim jobs with
+# SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, so any number may share the queue; SQLite
+# serialises them (one worker). TASKS_BACKEND=django.tasks.backends.immediate.ImmediateBackend
+# runs every job inside the request that enqueues it, for a box without a worker.
+TASKS = {"default": {"BACKEND": envstr("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A job still running after TASK_LEASE_SECONDS is presumed lost with its worker (killed, out of
+# memory, machine gone) and queued again (briefs/task_queue.py): it must be longer than any job
+# takes (the PDF render's hard limit is PDF_RENDER_TIMEOUT_SECONDS).
+TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300, minimum=1)
+# A lost job runs at most this many times in all, the n-th retry after backoff * 2**(n-1) s.
+TASK_MAX_ATTEMPTS = envint("TASK_MAX_ATTEMPTS", 3, minimum=1)
+TASK_RETRY_BACKOFF_SECONDS = envint("TASK_RETRY_BACKOFF_SECONDS", 30)
+
+# Timeline updates one incident accepts per minute (briefs.services.update_post): a person
+# posts a few; sixty is a script or a stuck key.
+UPDATE_POST_LIMIT_PER_MINUTE = envint("UPDATE_POST_LIMIT_PER_MINUTE", 6, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -316,6 +340,10 @@ LOGGING = {
         # Django's own request and server loggers, through the redacting handler only.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The worker's job log (`manage.py worker`), once: db_worker adds a handler of its own
+        # only to loggers that have none.
+        "django.tasks": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django_tasks_db": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # WeasyPrint narrates every render step at INFO.
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -80,3 +80,10 @@ def owner_client(client: Client, owner: User) -> Client:
 def outsider_client(client: Client, outsider: User) -> Client:
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def immediate_tasks(settings: Settings) -> None:
+    # A test about a job's effect runs it inside the call that enqueues it; tests/test_worker.py
+    # covers the queue and real worker processes.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

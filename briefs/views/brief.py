@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import (
     Http404,
@@ -41,6 +42,7 @@ from briefs.models import (
 )
 from briefs.page_cache import LiveRegion, brief_stamp, cached_html, stamp_of
 from briefs.services import (
+    UpdatesTooFrequent,
     update_post,
 )
 from briefs.views.common import (
@@ -205,28 +207,34 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     now = timezone.now()
     form = _update_form(incident, now, data=request.POST)
     if not form.is_valid():
-        if not request.htmx:
-            region = _incident_live(request, incident, now)
-            context = _brief_page_context(request, incident, live=region, form=form)
-            return render(request, "briefs/brief.html", context, status=400)
-        context = {"form": form, "incident": incident, "brief_url": request.path}
-        response = render(request, "briefs/brief.html#update_form", context, status=400)
-        return retarget(response, "#update-form")
+        return _update_form_refused(request, incident, form, now, status=400)
     data = form.cleaned_data
-    update_post(
-        incident=incident,
-        author=current_user(request),
-        what_changed=data["what_changed"],
-        operating_state=data["operating_state"],
-        next_steps=data["next_steps"],
-        eta_earliest=data.get("eta_earliest"),
-        eta_latest=data.get("eta_latest"),
-        next_update_due=data["next_update_due"],
-        estimate=form.estimate_input(),
-        corrects=form.corrected,
-        posted_at=now,
-        as_of=data["as_of"],
-    )
+    try:
+        update_post(
+            incident=incident,
+            author=current_user(request),
+            what_changed=data["what_changed"],
+            operating_state=data["operating_state"],
+            next_steps=data["next_steps"],
+            eta_earliest=data.get("eta_earliest"),
+            eta_latest=data.get("eta_latest"),
+            next_update_due=data["next_update_due"],
+            estimate=form.estimate_input(),
+            corrects=form.corrected,
+            posted_at=now,
+            as_of=data["as_of"],
+            rate_limited=True,
+        )
+    except UpdatesTooFrequent as refused:
+        form.add_error(
+            None,
+            f"This incident has had {settings.UPDATE_POST_LIMIT_PER_MINUTE} updates in the "
+            f"last minute. Post this one in {refused.retry_after} seconds; what you typed is "
+            "still here.",
+        )
+        response = _update_form_refused(request, incident, form, now, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
     brief_url = reverse("briefs:incident_brief", args=[incident.public_id])
     if not request.htmx:
         return redirect(f"{brief_url}#timeline")
@@ -235,6 +243,19 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     live = _incident_live(request, fresh, now).html()
     context = {"incident": fresh, "live": live, "form": _update_form(fresh, now)}
     return render(request, "briefs/update_posted.html", context)
+
+
+def _update_form_refused(
+    request: HtmxHttpRequest, incident: Incident, form: UpdateForm, now: datetime, *, status: int
+) -> HttpResponse:
+    """The form again, with its errors and everything typed: the page, or for htmx the form."""
+    if not request.htmx:
+        region = _incident_live(request, incident, now)
+        context = _brief_page_context(request, incident, live=region, form=form)
+        return render(request, "briefs/brief.html", context, status=status)
+    context = {"form": form, "incident": incident, "brief_url": request.path}
+    response = render(request, "briefs/brief.html#update_form", context, status=status)
+    return retarget(response, "#update-form")
 
 
 # --- Executive links --------------------------------------------------------------------------

@@ -1,0 +1,14 @@
+"""Background work: Django's tasks framework, queued by django-tasks-db, run by `manage.py worker`.
+
+Every job here must be idempotent: a worker that dies mid-job has it run again
+(briefs/task_queue.py, `requeue_lost_jobs`), and a slow job that outlives its lease may run twice.
+Arguments are JSON (ids and strings, never model instances), and a job reads the rows it needs.
+"""
+
+from django.tasks import task
+
+
+@task
+def heartbeat() -> str:
+    """Proves a worker is taking jobs: `manage.py queue_status --ping` waits for one."""
+    return "ok"
