@@ -22,6 +22,19 @@ def empty_process_caches() -> None:
     caches["pdfs"].clear()
 
 
+@pytest.fixture(autouse=True)
+def private_pdf_storage(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Stored PDFs (briefs.pdf_documents) go to a folder of this test's own, not var/pdfs.
+    location = tmp_path_factory.mktemp("pdfs")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "pdfs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
+
+
 @pytest.fixture
 def owner(db: None) -> User:
     return make_user("owner", first_name="Olivia", last_name="Owner")

@@ -47,9 +47,11 @@ from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
     Incident,
     OperatingState,
+    PdfKind,
     ShareLink,
     Status,
 )
+from briefs.pdf_documents import pdf_file_response, size_from_request
 from briefs.services import (
     EstimateInput,
     update_post,
@@ -341,7 +343,15 @@ def pdf_response(
             base_url=request.build_absolute_uri("/"),
         )
 
-    return pdf_download(request, incident, render_brief, suffix="brief")
+    return pdf_file_response(
+        request,
+        incident,
+        kind=PdfKind.BRIEF_WITH_APPENDIX
+        if architect and request.GET.get("appendix") == "1"
+        else PdfKind.BRIEF,
+        size=size_from_request(request),
+        architect=architect,
+    )
 
 
 def pdf_download(

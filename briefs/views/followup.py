@@ -28,7 +28,8 @@ from briefs.forms import (
 )
 from briefs.history import incident_history_entries
 from briefs.middleware import zone_from_request
-from briefs.models import ActionItem, Incident, Status
+from briefs.models import ActionItem, Incident, PdfKind, Status
+from briefs.pdf_documents import pdf_file_response, size_from_request
 from briefs.services import (
     ActionInput,
     DecisionInput,
@@ -36,7 +37,6 @@ from briefs.services import (
     RcaVersionConflict,
     VersionConflict,
 )
-from briefs.views.brief import pdf_download
 from briefs.views.common import conflict_page, current_user, incident_for_editor, incident_people
 from briefs.wizard import cadence_words
 
@@ -354,7 +354,9 @@ def rca_pdf_response(request: HttpRequest, incident: Incident, *, zone: ZoneInfo
             base_url=request.build_absolute_uri("/"),
         )
 
-    return pdf_download(request, incident, render_rca, suffix="rca")
+    return pdf_file_response(
+        request, incident, kind=PdfKind.RCA, size=size_from_request(request), architect=True
+    )
 
 
 @require_GET

@@ -38,11 +38,12 @@ from briefs.guesses import (
 from briefs.middleware import link_zone
 from briefs.models import (
     Incident,
+    PdfKind,
     ShareLink,
 )
-from briefs.views.brief import markdown_response, pdf_response
+from briefs.pdf_documents import link_pdf_response
+from briefs.views.brief import markdown_response
 from briefs.views.common import HtmxHttpRequest
-from briefs.views.followup import rca_pdf_response
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +160,7 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 @share_link_rate_limited
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(request, token)
-    zone = link_zone(request, link.incident.time_zone)
-    return pdf_response(request, link.incident, architect=False, zone=zone)
+    return link_pdf_response(request, token, link.incident, kind=PdfKind.BRIEF)
 
 
 def _link_rca(request: HttpRequest, token: str) -> Incident:
@@ -188,5 +188,4 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 @share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
     incident = _link_rca(request, token)
-    zone = link_zone(request, incident.time_zone)
-    return rca_pdf_response(request, incident, zone=zone)
+    return link_pdf_response(request, token, incident, kind=PdfKind.RCA)
