@@ -208,19 +208,15 @@ def test_a_lost_job_is_enqueued_again(brief: Incident, queued: list[Any]) -> Non
 
 def test_one_document_per_incident_kind_and_size(brief: Incident) -> None:
     PdfDocument.objects.create(incident=brief, kind=PdfKind.BRIEF, size=PdfSize.A4, stamp="x")
-    with pytest.raises(IntegrityError, match="pdfdocument_one_per_document|UNIQUE"):
-        with transaction.atomic():
-            PdfDocument.objects.create(
-                incident=brief, kind=PdfKind.BRIEF, size=PdfSize.A4, stamp="y"
-            )
-    with pytest.raises(IntegrityError, match="pdfdocument_ready_has_file"):
-        with transaction.atomic():
-            PdfDocument.objects.create(
-                incident=brief, kind=PdfKind.RCA, size="a4", stamp="x", status=PdfStatus.READY
-            )
-    with pytest.raises(IntegrityError, match="pdfdocument_size_valid"):
-        with transaction.atomic():
-            PdfDocument.objects.create(incident=brief, kind=PdfKind.RCA, size="a3", stamp="x")
+    unique = "pdfdocument_one_per_document|UNIQUE"
+    with pytest.raises(IntegrityError, match=unique), transaction.atomic():
+        PdfDocument.objects.create(incident=brief, kind=PdfKind.BRIEF, size=PdfSize.A4, stamp="y")
+    with pytest.raises(IntegrityError, match="pdfdocument_ready_has_file"), transaction.atomic():
+        PdfDocument.objects.create(
+            incident=brief, kind=PdfKind.RCA, size="a4", stamp="x", status=PdfStatus.READY
+        )
+    with pytest.raises(IntegrityError, match="pdfdocument_size_valid"), transaction.atomic():
+        PdfDocument.objects.create(incident=brief, kind=PdfKind.RCA, size="a3", stamp="x")
 
 
 # --- Downloads ------------------------------------------------------------------------------
