@@ -17,6 +17,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from briefs import pdf, pdf_documents
+from briefs.brief import brief_stamp
 from briefs.models import Incident, PdfDocument, PdfFailure, PdfKind, PdfSize, PdfStatus
 from briefs.pdf_documents import render_document, request_render
 from briefs.services import _touch, share_link_create, update_post
@@ -181,7 +182,7 @@ def test_a_change_during_a_render_leads_to_exactly_one_more(brief: Incident) -> 
     stamps: list[str] = []
 
     def render_and_change(incident: Incident, kind: str, size: str) -> bytes:
-        stamps.append(pdf_documents.brief_stamp(incident))
+        stamps.append(brief_stamp(incident))
         if len(stamps) == 1:
             for _ in range(3):
                 _touch(incident.pk)  # the architect posts while the first render runs
@@ -192,7 +193,7 @@ def test_a_change_during_a_render_leads_to_exactly_one_more(brief: Incident) -> 
     brief.refresh_from_db()
     document = brief_document(brief)
     assert len(stamps) == 2
-    assert stamps[1] == pdf_documents.brief_stamp(brief)
+    assert stamps[1] == brief_stamp(brief)
     assert (document.status, document.file_stamp) == (PdfStatus.READY, stamps[1])
     # The first version's file is gone; only the newest is kept.
     assert len(storages["pdfs"].listdir(str(brief.public_id))[1]) == 1
