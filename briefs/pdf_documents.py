@@ -312,7 +312,9 @@ def _status(
     request: HttpRequest, incident: Incident, document: PdfDocument, state: str, **extra: Any
 ) -> HttpResponse:
     context = _context(request, incident, document, state=state, **extra)
-    response = render(request, "briefs/pdf_preparing.html#status", context, status=STOP_POLLING)
+    # The partial renders without the page's {% timezone %}: times in the incident's zone.
+    with timezone.override(incident.zone):
+        response = render(request, "briefs/pdf_preparing.html#status", context, status=STOP_POLLING)
     patch_cache_control(response, no_store=True)
     return response
 

@@ -370,3 +370,20 @@ def test_a_lost_file_is_rendered_again(
     assert fake_render.call_count == 2
     assert response.status_code in {200, 202}
     assert brief_document(brief).status == PdfStatus.READY
+
+
+def test_an_executive_sees_why_without_the_architects_advice(
+    client: Client, brief: Incident, owner: User, fake_render: mock.MagicMock
+) -> None:
+    fake_render.side_effect = pdf.PdfRenderMemory("more memory than its limit")
+    _, token = share_link_create(incident=brief, created_by=owner, label="CEO")
+    page = client.get(f"/b/{token}/pdf")
+    assert page.status_code == 503
+    html = page.content.decode()
+    assert "The timeline is too long to print" in html
+    assert "ask the incident's architect" in html
+    assert "shorten the longest updates" not in html
+    # A page that was polling stops, and shows the same reason.
+    poll = client.get(f"/b/{token}/pdf", headers={"HX-Request": "true"})
+    assert poll.status_code == 286
+    assert "The timeline is too long to print" in poll.content.decode()
