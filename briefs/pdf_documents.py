@@ -24,7 +24,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 
 from briefs import pdf
 from briefs.brief import brief_pdf, brief_queryset, brief_stamp, rca_pdf
@@ -302,9 +302,9 @@ def _preparing(request: HttpRequest, incident: Incident, document: PdfDocument) 
     response = render(
         request, "briefs/pdf_preparing.html", _context(request, incident, document), status=202
     )
-    # Without JavaScript the page reloads itself; with it, htmx polls the status instead.
+    # Without JavaScript the page reloads itself; with it, htmx polls the status too.
+    # Cache-Control comes from briefs.middleware (no-store), as for every page.
     response["Refresh"] = "2"
-    patch_cache_control(response, no_store=True)
     return response
 
 
@@ -315,7 +315,6 @@ def _status(
     # The partial renders without the page's {% timezone %}: times in the incident's zone.
     with timezone.override(incident.zone):
         response = render(request, "briefs/pdf_preparing.html#status", context, status=STOP_POLLING)
-    patch_cache_control(response, no_store=True)
     return response
 
 
@@ -341,8 +340,6 @@ def _stream(request: HttpRequest, incident: Incident, document: PdfDocument) -> 
         incident.title, _SUFFIXES[PdfKind(document.kind)]
     )
     response["ETag"] = etag
-    # Revalidated on every use: the ETag makes that one cheap 304.
-    patch_cache_control(response, private=True, no_cache=True)
     return response
 
 
