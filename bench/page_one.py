@@ -97,7 +97,7 @@ def main() -> int:
     for title in [ORDER_OUTAGE, SEARCH_OUTAGE]:
         incident = Incident.objects.get(title=title)
         for size in ["A4", "letter"]:
-            content, _etag = brief_pdf(
+            content = brief_pdf(
                 incident,
                 zone=ZoneInfo("UTC"),
                 size=size,

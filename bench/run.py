@@ -860,7 +860,7 @@ def render_child(public_id: str, html_out: str) -> None:
     }
     with override_settings(CACHES=dummy):
         started = time.perf_counter()
-        content, _etag = exports.brief_pdf(
+        content = exports.brief_pdf(
             incident, zone=ZoneInfo("UTC"), size="A4", appendix=False, base_url="http://127.0.0.1/"
         )
         seconds = time.perf_counter() - started

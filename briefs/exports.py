@@ -1,8 +1,8 @@
 """The brief and its root-cause analysis as files, and the HTTP answers that carry them.
 
-PDF (through `briefs.pdf_engine`, cached by `briefs.page_cache`) and Markdown, their download
-names, and the responses the architect's views and the executive link share, so that no view
-module imports another.
+PDF (through `briefs.pdf_engine`; only the worker renders one, see `briefs.pdf_documents`) and
+Markdown, their download names, and the Markdown answer the architect's views and the executive
+link share, so that no view module imports another.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header
 
 from briefs import glossary, pdf_engine
@@ -27,7 +25,6 @@ from briefs.brief_content import brief_context, minute, rca_context, with_brief_
 from briefs.meeting_script import executive_texts, meeting_script
 from briefs.middleware import zone_from_request
 from briefs.models import Incident
-from briefs.page_cache import brief_stamp, cached_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +40,10 @@ def brief_pdf(
     appendix: bool,
     base_url: str,
     now: datetime | None = None,
-) -> tuple[bytes, str]:
-    """The brief as PDF bytes and their ETag, from the cache when the brief is unchanged.
-
-    The cache key comes from the brief's stamp (see `brief_stamp`), so a repeat download costs
-    one lookup: nothing is loaded or rendered. Raises `pdf_engine.PdfRenderError` (or its
-    `PdfRenderTimeout`) when WeasyPrint fails or runs over the time limit.
+) -> bytes:
+    """The brief as PDF bytes, rendered now: the worker calls this (briefs.pdf_documents), and
+    stores the result, so no request renders. Raises `pdf_engine.PdfRenderError` (or its
+    `PdfRenderTimeout`, `PdfRenderMemory`) when WeasyPrint fails or runs over its limits.
     """
     now = minute(now or timezone.now())
 
@@ -70,14 +65,13 @@ def brief_pdf(
         with timezone.override(zone):
             return render_to_string("briefs/brief_pdf.html", context)
 
-    key = f"brief|{brief_stamp(incident)}|{now.isoformat()}|{zone.key}|{size}|{appendix}"
-    return _document_pdf(key, html, incident.title, zone, size, base_url, now)
+    return _document_pdf(html, incident.title, zone, size, base_url, now)
 
 
 def rca_pdf(
     incident: Incident, *, zone: ZoneInfo, size: str, base_url: str, now: datetime | None = None
-) -> tuple[bytes, str]:
-    """The root-cause analysis as PDF: the same engine, fonts, fetcher and time limit."""
+) -> bytes:
+    """The root-cause analysis as PDF: the same engine, fonts, fetcher and limits."""
     now = minute(now or timezone.now())
 
     def html() -> str:
@@ -86,32 +80,26 @@ def rca_pdf(
             return render_to_string("briefs/rca_pdf.html", context)
 
     title = f"Root-cause analysis: {incident.title}"
-    key = f"rca|{brief_stamp(incident)}|{now.isoformat()}|{zone.key}|{size}"
-    return _document_pdf(key, html, title, zone, size, base_url, now)
+    return _document_pdf(html, title, zone, size, base_url, now)
 
 
 def _document_pdf(
-    key: str,
     html: Callable[[], str],
     title: str,
     zone: ZoneInfo,
     size: str,
     base_url: str,
     now: datetime,
-) -> tuple[bytes, str]:
+) -> bytes:
     label = pdf_engine.format_generated_label(timezone.localtime(now, zone))
-
-    def render_now() -> bytes:
-        return pdf_engine.render_pdf(
-            html(),
-            base_url=base_url,
-            title=title,
-            page_size=size,
-            generated_label=label,
-            timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
-        )
-
-    return cached_pdf(f"{key}|{title}", render_now)
+    return pdf_engine.render_pdf(
+        html(),
+        base_url=base_url,
+        title=title,
+        page_size=size,
+        generated_label=label,
+        timeout=settings.PDF_RENDER_TIMEOUT_SECONDS,
+    )
 
 
 # --- Download names ------------------------------------------------------------------------------
@@ -179,55 +167,3 @@ def markdown_response(
         content_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": disposition},
     )
-
-
-def pdf_response(
-    request: HttpRequest, incident: Incident, *, architect: bool, zone: ZoneInfo
-) -> HttpResponse:
-    """The brief as PDF, in `zone`: the incident's, or the executive link reader's own."""
-
-    def render_brief() -> tuple[bytes, str]:
-        return brief_pdf(
-            incident,
-            zone=zone,
-            size=pdf_engine.page_size_for(request.GET.get("size")),
-            appendix=architect and request.GET.get("appendix") == "1",
-            base_url=request.build_absolute_uri("/"),
-        )
-
-    return pdf_download(request, incident, render_brief, suffix="brief")
-
-
-def pdf_download(
-    request: HttpRequest,
-    incident: Incident,
-    render_pdf: Callable[[], tuple[bytes, str]],
-    *,
-    suffix: str,
-) -> HttpResponse:
-    """A PDF as a download, answering 304 to a repeat; a failed or slow render gets the error
-    page rather than a hung or broken request."""
-    try:
-        content, etag = render_pdf()
-    except pdf_engine.PdfRenderTimeout:
-        logger.warning("PDF render timed out for incident %s", incident.public_id)
-        return render(request, "briefs/pdf_failed.html", {"reason": "timeout"}, status=503)
-    except pdf_engine.PdfRenderError:
-        logger.exception("PDF render failed for incident %s", incident.public_id)
-        return render(request, "briefs/pdf_failed.html", {"reason": "error"}, status=500)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(incident.title, suffix)
-    response["ETag"] = etag
-    return get_conditional_response(request, etag=etag, response=response) or response
-
-
-def rca_pdf_response(request: HttpRequest, incident: Incident, *, zone: ZoneInfo) -> HttpResponse:
-    def render_rca() -> tuple[bytes, str]:
-        return rca_pdf(
-            incident,
-            zone=zone,
-            size=pdf_engine.page_size_for(request.GET.get("size")),
-            base_url=request.build_absolute_uri("/"),
-        )
-
-    return pdf_download(request, incident, render_rca, suffix="rca")

@@ -1327,3 +1327,95 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.time_zone or 'no zone chosen'}"
+
+
+class PdfKind(models.TextChoices):
+    BRIEF = "brief", "Brief"
+    BRIEF_WITH_APPENDIX = "brief_with_appendix", "Brief with the architect's appendix"
+    RCA = "rca", "Root-cause analysis"
+
+
+class PdfSize(models.TextChoices):
+    A4 = "a4", "A4"
+    LETTER = "letter", "Letter"
+
+
+class PdfStatus(models.TextChoices):
+    PENDING = "pending", "Being prepared"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class PdfFailure(models.TextChoices):
+    TIMEOUT = "timeout", "Took too long"
+    MEMORY = "memory", "Needed too much memory"
+    ERROR = "error", "Renderer error"
+
+
+STAMP_LENGTH = 100
+
+
+class PdfDocument(models.Model):
+    """One stored PDF of an incident (briefs.pdf_documents): rendered by the worker, never in a
+    request. `stamp` and `status` describe the brief's latest version asked for; `file` is the
+    newest file rendered, of `file_stamp`, which is the "previous version" while a newer one
+    is prepared."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="pdfs")
+    kind = models.CharField(max_length=20, choices=PdfKind)
+    size = models.CharField(max_length=6, choices=PdfSize)
+    stamp = models.CharField(max_length=STAMP_LENGTH, help_text="the brief_stamp asked for")
+    status = models.CharField(max_length=8, choices=PdfStatus, default=PdfStatus.PENDING)
+    # When the pending render was enqueued: a job lost with its worker is enqueued again.
+    requested_at = models.DateTimeField(default=timezone.now)
+    failure = models.CharField(max_length=8, choices=PdfFailure, blank=True)
+    failure_detail = models.CharField(max_length=NOTE_LENGTH, blank=True)
+    file = models.CharField(max_length=255, blank=True, help_text="a name in STORAGES['pdfs']")
+    file_stamp = models.CharField(max_length=STAMP_LENGTH, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    render_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # request_render's coalescing: one row, so one pending render, per document.
+            models.UniqueConstraint(
+                fields=["incident", "kind", "size"], name="pdfdocument_one_per_document"
+            ),
+            _choices_check("pdfdocument", "kind", PdfKind),
+            _choices_check("pdfdocument", "size", PdfSize),
+            _choices_check("pdfdocument", "status", PdfStatus),
+            models.CheckConstraint(
+                condition=Q(failure="") | Q(failure__in=PdfFailure.values),
+                name="pdfdocument_failure_valid",
+            ),
+            # Ready means the stored file is the version asked for; failed says why.
+            models.CheckConstraint(
+                condition=~Q(status=PdfStatus.READY)
+                | (~Q(file="") & Q(file_stamp=F("stamp")) & Q(rendered_at__isnull=False)),
+                name="pdfdocument_ready_has_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PdfStatus.FAILED) | ~Q(failure=""),
+                name="pdfdocument_failed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(file="") | Q(rendered_at__isnull=False),
+                name="pdfdocument_file_has_time",
+            ),
+            *_max_lengths(
+                "pdfdocument",
+                stamp=STAMP_LENGTH,
+                file_stamp=STAMP_LENGTH,
+                failure_detail=NOTE_LENGTH,
+                file=255,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_size_display()} of {self.incident_id}"
+
+    def is_ready_for(self, stamp: str) -> bool:
+        return self.status == PdfStatus.READY and self.stamp == stamp
+
+    def has_failed_for(self, stamp: str) -> bool:
+        return self.status == PdfStatus.FAILED and self.stamp == stamp

@@ -13,17 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.cache import cache as django_cache
 from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from briefs import pdf_engine
 from briefs.brief_content import brief_context, brief_queryset, minute
 from briefs.models import Incident
 
@@ -105,38 +103,3 @@ class LiveRegion:
         context["refresh_seconds"] = settings.BRIEF_REFRESH_SECONDS
         with timezone.override(self.zone):
             return render_to_string("briefs/_live.html", context)
-
-
-# --- PDFs ----------------------------------------------------------------------------------------
-
-# Content-addressed entries never go stale, so they may live as long as the cache keeps them.
-PDF_CACHE_SECONDS = 7 * 24 * 3600
-
-
-def cached_pdf(key_material: str, render: Callable[[], bytes]) -> tuple[bytes, str]:
-    """The PDF for ``key_material`` from the shared cache, calling ``render`` only on a miss.
-
-    ``key_material`` must identify everything the bytes depend on: the brief's version stamp
-    and minute (or its HTML), and the options (page size, zone, title). Returns
-    ``(pdf, etag)``. The ETag is the key's hash, equal on every replica; it is weak because a
-    re-render after eviction may differ in bytes (font subsets carry a timestamp) while showing
-    the same brief.
-    """
-    digest = hashlib.sha256(
-        f"{pdf_engine.engine_fingerprint()}\n{key_material}".encode("utf-8", "surrogatepass")
-    ).hexdigest()
-    key = f"briefs:pdf:{digest}"
-    etag = f'W/"{digest}"'
-    # This process's copy first: the key names the content, so a copy is never stale.
-    local = caches["pdfs"]
-    cached: Any = local.get(key)
-    if isinstance(cached, bytes):
-        return cached, etag
-    cached = django_cache.get(key)
-    if not isinstance(cached, bytes):
-        # No lock across workers: it would cost more queries than a cold export may run
-        # (make bench), and at worst each worker renders a brief once per minute.
-        cached = render()
-        django_cache.set(key, cached, PDF_CACHE_SECONDS)
-    local.set(key, cached, PDF_CACHE_SECONDS)
-    return cached, etag

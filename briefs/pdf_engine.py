@@ -16,6 +16,7 @@ import logging
 import math
 import mimetypes
 import os
+import resource
 import select
 import shutil
 import signal
@@ -68,6 +69,10 @@ class PdfRenderError(Exception):
 
 class PdfRenderTimeout(PdfRenderError):
     """The render took longer than its time limit and was killed."""
+
+
+class PdfRenderMemory(PdfRenderError):
+    """The render needed more memory than PDF_RENDER_MEMORY_MB and was stopped."""
 
 
 class ResourceRefused(ValueError):
@@ -326,6 +331,8 @@ def run_in_child(work: Callable[[], bytes], *, timeout: float) -> bytes:
         pid = 0
         if payload[:1] == b"K" and status == 0:
             return payload[1:]
+        if payload.startswith(b"EMemoryError"):
+            raise PdfRenderMemory("the PDF needed more memory than its limit and was stopped")
         if payload[:1] == b"E":
             raise PdfRenderError(payload[1:].decode("utf-8", "replace"))
         raise PdfRenderError(f"the PDF renderer died ({_describe(status)})")
@@ -350,6 +357,7 @@ def _child_main(
             signal.signal(getattr(signal, name), signal.SIG_DFL)
         # Should the parent die, the orphan still ends soon after the limit.
         signal.setitimer(signal.ITIMER_REAL, timeout + 5)
+        _limit_memory(settings.PDF_RENDER_MEMORY_MB)
         # WeasyPrint's font files go here; the parent removes the folder even after a kill.
         tempfile.tempdir = scratch
         try:
@@ -363,6 +371,25 @@ def _child_main(
         status = 0
     finally:
         os._exit(status)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap this child's address space at what it inherited plus ``megabytes`` (0: no cap).
+
+    Relative, because the fork inherits the parent's whole address space (WeasyPrint, fonts,
+    thread stacks), which differs between a web process and a worker; past the cap an
+    allocation fails (MemoryError, reported as `PdfRenderMemory`) instead of the machine's
+    out-of-memory killer taking the worker.
+    """
+    if megabytes <= 0:
+        return
+    try:
+        with open("/proc/self/statm") as statm:
+            inherited = int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return  # not Linux: the time limit still holds
+    limit = inherited + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _read_until(read_fd: int, deadline: float) -> bytes | None:

@@ -35,6 +35,7 @@ from briefs.models import (
     ShareLink,
     Status,
 )
+from briefs.pdf_documents import render_when_committed
 from briefs.timeline import promise_record
 
 MAX_SHARE_LINK_DAYS = 30
@@ -172,6 +173,7 @@ def update_post(
             setattr(locked, name, value)
             changed.append(name)
     locked.save(update_fields=changed)
+    render_when_committed(locked.pk)
     return update
 
 
@@ -266,6 +268,7 @@ def _save_checked(*, incident: Incident, expected_version: int, fields: dict[str
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
+    render_when_committed(current.pk)
     return current
 
 
@@ -366,6 +369,7 @@ def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) 
     locked.version += 1
     locked.updated_at = now or timezone.now()
     locked.save()
+    render_when_committed(locked.pk)
     return locked
 
 
@@ -430,6 +434,7 @@ def _touch(incident_id: int) -> None:
     Incident.objects.filter(pk=incident_id).update(
         updated_at=Greatest(Value(timezone.now()), F("updated_at") + _TICK)
     )
+    render_when_committed(incident_id)
 
 
 @transaction.atomic

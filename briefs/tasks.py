@@ -7,8 +7,20 @@ Arguments are JSON (ids and strings, never model instances), and a job reads the
 
 from django.tasks import task
 
+from briefs import pdf_documents
+
 
 @task
 def heartbeat() -> str:
     """Proves a worker is taking jobs: `manage.py queue_status --ping` waits for one."""
     return "ok"
+
+
+@task
+def render_pdf_document(document_id: int) -> str:
+    """Render a stored PDF for its incident's current version (briefs.pdf_documents).
+
+    Safe to run twice: a version already stored, or already failed, is not rendered again.
+    Returns the document's status, for the task's result.
+    """
+    return pdf_documents.render_document(document_id)

@@ -8,6 +8,7 @@ import tempfile
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
@@ -198,12 +199,6 @@ CACHES = {
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
-    # This process's copies of recent PDFs, in front of the shared cache (briefs.page_cache).
-    "pdfs": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pdfs",
-        "OPTIONS": {"MAX_ENTRIES": 50},
-    },
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # An idle timeout: a session used within this many seconds lives on (briefs.middleware
@@ -260,8 +255,30 @@ DEFAULT_USER_TIME_ZONE = envzone("DEFAULT_USER_TIME_ZONE", "UTC")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Rendered PDFs (briefs.pdf_documents): a private folder that no URL serves, or an
+# S3-compatible bucket when PDF_STORAGE_BUCKET is set (django-storages; see the README).
+_PDF_BUCKET = envstr("PDF_STORAGE_BUCKET", "")
+_PDF_STORAGE: dict[str, Any] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _PDF_BUCKET,
+            "endpoint_url": envstr("PDF_STORAGE_ENDPOINT_URL", "") or None,
+            "region_name": envstr("PDF_STORAGE_REGION", "") or None,
+            "location": envstr("PDF_STORAGE_PREFIX", "pdfs"),
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+    if _PDF_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "var" / "pdfs", "base_url": "/no-url-serves-pdfs/"},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "pdfs": _PDF_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -309,6 +326,11 @@ PDF_PAGE_SIZE = envstr("PDF_PAGE_SIZE", "A4")
 if PDF_PAGE_SIZE not in {"A4", "letter"}:
     raise ImproperlyConfigured(f"PDF_PAGE_SIZE must be A4 or letter, not {PDF_PAGE_SIZE!r}")
 PDF_RENDER_TIMEOUT_SECONDS = envint("PDF_RENDER_TIMEOUT_SECONDS", 30, minimum=1)
+# The memory a render may take beyond what the worker's forked child starts with (briefs.pdf);
+# 0: no limit.
+PDF_RENDER_MEMORY_MB = envint("PDF_RENDER_MEMORY_MB", 512)
+# PDF downloads one client may make through one executive link per minute (briefs.pdf_documents).
+SHARE_LINK_PDF_LIMIT = envint("SHARE_LINK_PDF_LIMIT", 30, minimum=1)
 
 # Background work (briefs/tasks.py): Django's tasks framework, queued in the database by
 # django-tasks-db and run by `manage.py worker` (README, "Workers"). Workers claim jobs with

@@ -21,10 +21,22 @@ def fast_password_hashing(settings: Settings) -> None:
 
 @pytest.fixture(autouse=True)
 def empty_process_caches() -> None:
-    # Rendered fragments and PDFs are keyed by incident pk, version and time; tests that freeze
-    # the clock can reuse all three, so each test starts with this process's copies gone.
+    # Rendered fragments are keyed by incident pk, version and time; tests that freeze the
+    # clock can reuse all three, so each test starts with this process's copies gone.
     caches["fragments"].clear()
-    caches["pdfs"].clear()
+
+
+@pytest.fixture(autouse=True)
+def private_pdf_storage(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Stored PDFs (briefs.pdf_documents) go to a folder of this test's own, not var/pdfs.
+    location = tmp_path_factory.mktemp("pdfs")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "pdfs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": location},
+        },
+    }
 
 
 @pytest.fixture
@@ -82,8 +94,12 @@ def outsider_client(client: Client, outsider: User) -> Client:
     return client
 
 
-@pytest.fixture
-def immediate_tasks(settings: Settings) -> None:
-    # A test about a job's effect runs it inside the call that enqueues it; tests/test_worker.py
-    # covers the queue and real worker processes.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+@pytest.fixture(autouse=True)
+def immediate_tasks(request: pytest.FixtureRequest, settings: Settings) -> None:
+    # A test about a job's effect (a PDF stored after an update) runs it inside the call that
+    # enqueues it. Tests marked `real_queue` (tests/test_worker.py) keep the database queue and
+    # its real worker processes.
+    if request.node.get_closest_marker("real_queue") is None:
+        settings.TASKS = {
+            "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+        }

@@ -26,7 +26,6 @@ from weasyprint import HTML
 
 from briefs import pdf_engine
 from briefs.exports import content_disposition, download_filename
-from briefs.page_cache import cached_pdf
 from briefs.pdf_engine import (
     PdfRenderError,
     PdfRenderTimeout,
@@ -478,36 +477,3 @@ def test_generated_label_names_the_zone() -> None:
     assert format_generated_label(moment) == LABEL
     with pytest.raises(ValueError):
         format_generated_label(datetime(2026, 3, 5, 9, 30))
-
-
-# --- The cache ------------------------------------------------------------------------------
-
-
-def test_cache_hit_does_not_render_again(db: None) -> None:
-    calls: list[str] = []
-
-    def render_once() -> bytes:
-        calls.append("render")
-        return b"%PDF-1.7 brief"
-
-    first = cached_pdf("<html>brief v1</html>|A4|Generated 09:30", render_once)
-    second = cached_pdf("<html>brief v1</html>|A4|Generated 09:30", render_once)
-
-    assert calls == ["render"]
-    assert first == second == (b"%PDF-1.7 brief", first[1])
-    assert re.fullmatch(r'W/"[0-9a-f]{64}"', first[1])
-
-
-def test_changed_material_renders_again_with_a_new_etag(db: None) -> None:
-    calls: list[str] = []
-
-    def render_it() -> bytes:
-        calls.append("render")
-        return f"%PDF {len(calls)}".encode()
-
-    first = cached_pdf("<html>brief v1</html>|A4", render_it)
-    second = cached_pdf("<html>brief v1</html>|letter", render_it)
-
-    assert calls == ["render", "render"]
-    assert first[1] != second[1]
-    assert second[0] == b"%PDF 2"

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
+from briefs.seed import make_estimate, make_incident
 from briefs.services import update_post
-from tests.factories import make_estimate, make_incident
 
 # 2,000 characters without a break opportunity: a pasted hash, token or minified line.
 WORD = "0123456789" * 200
@@ -18,7 +18,7 @@ WORD = "0123456789" * 200
 
 def test_a_two_thousand_character_word_wraps_onto_many_lines(owner: User, tmp_path: Path) -> None:
     incident = make_incident(owner=owner, root_cause=WORD[:1000], mitigation="Rolled back.")
-    make_estimate(incident)
+    make_estimate(incident=incident)
     update_post(
         incident=incident,
         author=owner,

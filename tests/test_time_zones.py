@@ -172,7 +172,8 @@ def test_a_link_reader_can_switch_to_their_own_zone_and_back(client: Client, lin
     assert f"Times in {BERLIN} (CET)" in page
     assert f"Back to the incident's zone ({LOS_ANGELES})" in page
     assert "due 19:47 CET" in client.get(f"{link_url}/brief.md").content.decode()
-    assert f"Times in {BERLIN} (CET)" in pdf_text(client.get(f"{link_url}/pdf").content)
+    # The PDF is one stored file per version, in the incident's zone (issue 15), never the cookie's.
+    assert f"Times in {LOS_ANGELES} (PST)" in pdf_text(client.get(f"{link_url}/pdf").content)
 
     del client.cookies["link_tz"]
     assert "Due 10:47 PST" in client.get(link_url).content.decode()

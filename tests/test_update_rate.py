@@ -10,7 +10,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from briefs.models import Incident, IncidentUpdate
-from tests.factories import make_incident
+from briefs.seed import make_incident
 
 NOW = datetime(2026, 11, 30, 12, 0, 30, tzinfo=UTC)
 

@@ -30,6 +30,8 @@ from briefs.task_queue import WorkerLost, queue_status, requeue_lost_jobs
 from briefs.tasks import heartbeat
 from tests.worker_tasks import wait_for
 
+pytestmark = pytest.mark.real_queue
+
 
 def _database_url() -> str:
     """The test database, as a worker process started by the test must find it."""
@@ -275,7 +277,8 @@ def test_the_admin_lists_tasks(admin_client: Client, db: None) -> None:
     assert b"heartbeat" in response.content
 
 
-def test_with_the_immediate_backend_a_job_runs_where_it_is_enqueued(immediate_tasks: None) -> None:
+def test_with_the_immediate_backend_a_job_runs_where_it_is_enqueued(settings: Settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     assert heartbeat.enqueue().return_value == "ok"
 
 

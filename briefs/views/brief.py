@@ -27,7 +27,7 @@ from django.views.decorators.http import (
 from django_htmx.http import retarget
 
 from briefs import services
-from briefs.exports import markdown_response, pdf_response
+from briefs.exports import markdown_response
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -37,10 +37,12 @@ from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
     Incident,
     OperatingState,
+    PdfKind,
     ShareLink,
     Status,
 )
 from briefs.page_cache import LiveRegion, brief_stamp, cached_html, stamp_of
+from briefs.pdf_documents import pdf_file_response, size_from_request
 from briefs.services import (
     UpdatesTooFrequent,
     update_post,
@@ -297,8 +299,11 @@ def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> H
 @require_GET
 def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
-    # In the incident's zone, as the executive link's PDF: the printout is for the CEO.
-    return pdf_response(request, incident, architect=True, zone=incident.zone)
+    appendix = request.GET.get("appendix") == "1"
+    kind = PdfKind.BRIEF_WITH_APPENDIX if appendix else PdfKind.BRIEF
+    return pdf_file_response(
+        request, incident, kind=kind, size=size_from_request(request), architect=True
+    )
 
 
 @require_GET

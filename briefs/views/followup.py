@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from briefs import services
 from briefs.brief_content import rca_context
-from briefs.exports import rca_pdf_response
 from briefs.forms import (
     ActionItemForm,
     ActionItemFormSet,
@@ -28,7 +27,8 @@ from briefs.forms import (
 from briefs.history import incident_history_entries
 from briefs.meeting_script import cadence_words
 from briefs.middleware import zone_from_request
-from briefs.models import ActionItem, Incident, Status
+from briefs.models import ActionItem, Incident, PdfKind, Status
+from briefs.pdf_documents import pdf_file_response, size_from_request
 from briefs.services import (
     ActionInput,
     DecisionInput,
@@ -326,7 +326,9 @@ def rca_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def rca_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
     _resolved_or_404(incident)
-    return rca_pdf_response(request, incident, zone=incident.zone)
+    return pdf_file_response(
+        request, incident, kind=PdfKind.RCA, size=size_from_request(request), architect=True
+    )
 
 
 @require_GET

@@ -27,7 +27,7 @@ from django.views.decorators.http import (
 
 from briefs import services
 from briefs.brief_content import brief_queryset, rca_context
-from briefs.exports import markdown_response, pdf_response, rca_pdf_response
+from briefs.exports import markdown_response
 from briefs.link_throttle import (
     NotAGuess,
     check_guesses,
@@ -37,9 +37,11 @@ from briefs.link_throttle import (
 from briefs.middleware import link_zone
 from briefs.models import (
     Incident,
+    PdfKind,
     ShareLink,
 )
 from briefs.page_cache import LiveRegion, cached_html, stamp_of
+from briefs.pdf_documents import link_pdf_response
 from briefs.views.common import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)
@@ -133,8 +135,7 @@ def share_markdown(request: HttpRequest, token: str) -> HttpResponse:
 @share_link_rate_limited
 def share_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _active_link(request, token)
-    zone = link_zone(request, link.incident.time_zone)
-    return pdf_response(request, link.incident, architect=False, zone=zone)
+    return link_pdf_response(request, token, link.incident, kind=PdfKind.BRIEF)
 
 
 def _link_rca(request: HttpRequest, token: str) -> tuple[Incident, ZoneInfo]:
@@ -162,5 +163,5 @@ def share_rca(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @share_link_rate_limited
 def share_rca_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    incident, zone = _link_rca(request, token)
-    return rca_pdf_response(request, incident, zone=zone)
+    incident, _ = _link_rca(request, token)
+    return link_pdf_response(request, token, incident, kind=PdfKind.RCA)

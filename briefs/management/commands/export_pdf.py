@@ -29,7 +29,7 @@ class Command(BaseCommand):
         except Incident.DoesNotExist:
             raise CommandError(f"No incident {options['public_id']}") from None
         try:
-            content, _etag = brief_pdf(
+            content = brief_pdf(
                 incident,
                 zone=ZoneInfo(options["time_zone"]) if options["time_zone"] else incident.zone,
                 size=options["size"],
