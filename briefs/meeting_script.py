@@ -13,6 +13,7 @@ from datetime import datetime
 from django.utils import formats, timezone
 
 from briefs import sentences
+from briefs.brief_content import DecidedAsk, asks
 from briefs.escalation_steps import STEPS_BY_SLUG, Step
 from briefs.models import CeoDecision, Confidence, Incident, OperatingState
 
@@ -63,7 +64,7 @@ def ceo_questions(incident: Incident) -> list[Question]:
     """The questions the CEO is likely to ask, each with its answer or nothing yet.
 
     The answers are set into sentences by the same rules as the meeting script."""
-    decisions = list(incident.decisions.all())
+    open_asks, decided = asks(incident)
     names = script_names(incident)
     detection = ""
     if incident.started_at and incident.detected_at and incident.monitoring_changes:
@@ -85,13 +86,18 @@ def ceo_questions(incident: Incident) -> list[Question]:
         )
     needs = ""
     if incident.resources_needed:
-        asks = " ".join(
-            f"Decision: {sentences.clause(d.question, names)}"
-            f"{'?' if sentences.is_question(d.question) else '.'} "
-            f"{sentences.after_colon('We recommend', d.recommendation, names)}"
-            for d in decisions
+        decisions = " ".join(
+            [
+                *(f"Decided: {sentences.sentence(answer.decision)}" for answer in decided),
+                *(
+                    f"Decision: {sentences.clause(d.question, names)}"
+                    f"{'?' if sentences.is_question(d.question) else '.'} "
+                    f"{sentences.after_colon('We recommend', d.recommendation, names)}"
+                    for d in open_asks
+                ),
+            ]
         )
-        needs = f"{sentences.sentence(incident.resources_needed)} {asks}".strip()
+        needs = f"{sentences.sentence(incident.resources_needed)} {decisions}".strip()
     accountable = ""
     if incident.accountability and incident.remediation_overseer:
         oversight = _oversight_sentence(
@@ -190,8 +196,15 @@ def _oversight_sentence(overseer: str, accountability: str, names: set[str]) -> 
     return f"{subject} personally overseeing the remediation and the preventive measures."
 
 
-def _decision_sentences(decisions: list[CeoDecision], names: set[str]) -> str:
-    turns = []
+def _decision_sentences(
+    decisions: list[CeoDecision], decided: list[DecidedAsk], names: set[str]
+) -> str:
+    """The asks still open, each with its options and our recommendation; an ask a meeting
+    already decided is said as decided, not asked again."""
+    turns = [
+        f"As you decided on {answer.decided_at:%-d %B}: {sentences.sentence(answer.decision)}"
+        for answer in decided
+    ]
     for number, decision in enumerate(decisions, start=1):
         lead = (
             "I need your decision"
@@ -258,7 +271,7 @@ def meeting_script(incident: Incident) -> list[ScriptPart]:
     """
     parts: list[ScriptPart] = []
     names = script_names(incident)
-    decisions = list(incident.decisions.all())
+    open_asks, decided = asks(incident)
     # A name is said as typed, whatever the rules do to the first word of an answer.
     ceo = sentences.squash(incident.ceo_name).rstrip(".,;:!? ")
 
@@ -331,7 +344,7 @@ def meeting_script(incident: Incident) -> list[ScriptPart]:
     cadence = cadence_words(incident.update_cadence_minutes)
     you(
         sentences.after_colon("On resources", resources, names),
-        _decision_sentences(decisions, names),
+        _decision_sentences(open_asks, decided, names),
         sentences.sentence(accountability),
         _oversight_sentence(overseer, accountability, names),
         f"I will send you an update {cadence} until it is fully resolved.",

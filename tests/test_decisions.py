@@ -167,3 +167,28 @@ def test_the_page_data_names_open_and_decided_asks(asked: Incident, owner: User)
     # The later meeting's decision is the one that stands.
     assert (decided.ask, decided.decision, decided.decided_by) == (restore, "Restore now.", "CEO")
     assert decided.decided_at == START + timedelta(hours=1)
+
+
+def test_the_meeting_script_asks_only_what_is_still_open(
+    asked: Incident, owner_client: Client
+) -> None:
+    restore = ask(asked, RESTORE)
+    record_meeting(
+        owner_client,
+        asked,
+        **{
+            "decisions-0-decision": "Restore now.",
+            "decisions-0-decided_by": "Dana Chen (CEO)",
+            "decisions-0-ask": str(restore.pk),
+        },
+    )
+    assert MeetingDecision.objects.filter(ask=restore).exists()
+
+    page = visible_text(
+        owner_client.get(f"/incidents/{asked.public_id}/escalate/review/").content.decode()
+    )
+
+    assert "As you decided on 2 March: Restore now." in page
+    assert "Decided: Restore now." in page  # the CEO's likely question "What do you need?"
+    assert "I need your decision: do we tell customers before the restore finishes?" in page
+    assert "decision: do we restore from the six-hour-old backup now" not in page.lower()
