@@ -36,6 +36,7 @@ def incident(owner: User) -> Incident:
         mitigation="Rolling back the settings.",
         dependencies="The backup provider taking our volume.",
         resources_needed="Two engineers.",
+        remediation_overseer="Priya Shah",
         eta_earliest=NOW + timedelta(hours=1),
         eta_latest=NOW + timedelta(hours=2),
     )
@@ -89,6 +90,7 @@ def assert_reads_as_a_record(text: str) -> None:
         "Current state",
         "so far",
         "As we understand it now",
+        "personally oversees",
     ]:
         assert ongoing not in text, ongoing
     for record in [
@@ -99,6 +101,7 @@ def assert_reads_as_a_record(text: str) -> None:
         "Resources asked for: Two engineers.",
         "Final state: Restored",
         "Updates were promised every hour",
+        "Priya Shah personally oversaw the remediation.",
     ]:
         assert record in text, record
 
@@ -170,6 +173,7 @@ def test_the_resolved_pdf_and_markdown_read_as_a_record(
     assert "## What we did" in markdown
     assert "per hour was at risk; about 900 customers were affected." in markdown
     assert "Resolved Mon 2 Mar 11:00 UTC." in markdown
+    assert "Priya Shah personally oversaw the remediation." in markdown
     assert f"{CONFIRMED} (root-cause analysis: confirmed)" in markdown
 
 
@@ -189,6 +193,7 @@ def test_reopening_switches_the_brief_back_to_ongoing(
         "We recommend: Switch.",
         f"{CAUSE} As we understand it now: likely.",
         "kept on time so far",
+        "Priya Shah personally oversees the remediation.",
     ]:
         assert ongoing in text, ongoing
     assert "What we did" not in text
