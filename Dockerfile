@@ -17,7 +17,8 @@ RUN uv sync --frozen --no-dev --compile-bytecode --python python3.13
 COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
-RUN useradd --system --home /app escalation && mkdir -p /app/var && chown escalation /app/var
+# var/pdfs exists in the image so the compose volume mounted there starts owned by the app user.
+RUN useradd --system --home /app escalation && mkdir -p /app/var/pdfs && chown -R escalation /app/var
 USER escalation
 EXPOSE 8000
 # --preload imports Django and WeasyPrint once, before the workers fork. No access log: its

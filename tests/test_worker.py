@@ -289,3 +289,15 @@ def test_compose_runs_workers_that_scale_like_the_web_tier() -> None:
     assert "environment: *app-environment" in worker
     assert "replicas: ${WORKER_REPLICAS:-1}" in worker
     assert "ports:" not in worker
+
+
+def test_compose_web_and_workers_share_the_stored_pdfs() -> None:
+    # The workers write the PDFs the web tier streams: without one volume a download would
+    # find no file and ask for the render again, forever.
+    root = Path(django_settings.BASE_DIR)
+    compose = (root / "docker-compose.yml").read_text()
+    for service in ("web", "worker"):
+        block = compose.split(f"\n  {service}:\n", 1)[1].split("\n\n", 1)[0]
+        assert "- pdfs:/app/var/pdfs" in block, service
+    assert "\n  pdfs:" in compose.split("\nvolumes:\n")[-1]
+    assert "mkdir -p /app/var/pdfs" in (root / "Dockerfile").read_text()
