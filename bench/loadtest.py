@@ -1,13 +1,18 @@
-"""`make loadtest`: a crowd on the executive link while PDFs are exported (issue 6, item 24).
+"""`make loadtest`: a crowd on the executive link while PDFs are downloaded and rendered (issue 6,
+item 24; issue 15).
 
 What it does, in order:
 
-1. Builds a fresh PostgreSQL database of its own, `escalation_loadtest`, on the server that
-   DATABASE_URL names (default postgresql://postgres@127.0.0.1:5432/escalation; that database
-   itself is never touched), seeded by bench/run.py's `seed`: among others an incident of 168
-   hourly updates with an executive link. Only a server on this machine is accepted.
+1. Builds a fresh PostgreSQL database of its own, `escalation_loadtest` (or LOADTEST_DB_NAME),
+   on the server that DATABASE_URL names (default postgresql://postgres@127.0.0.1:5432/escalation;
+   that database itself is never touched), seeded by bench/run.py's `seed`: among others an
+   incident of 168 hourly updates with an executive link. Then issue 15's pathological brief:
+   150 updates whose fields are each one unbroken word of 2,000 characters, with a link of its
+   own. Only a server on this machine is accepted.
 2. Starts gunicorn exactly as bench/run.py does, as README's production section says:
-   `--preload`, 2 sync workers, DEBUG=0, on 127.0.0.1.
+   `--preload`, 2 sync workers, DEBUG=0, on 127.0.0.1, and `manage.py worker` beside it, which
+   renders every PDF. SHARE_LINK_PDF_LIMIT is raised: the PDF clients stand for executives on
+   machines of their own but share 127.0.0.1 here.
 3. The judged runs use an open-loop client model: every client is a thread with its own HTTP
    connection (http.client, reopened whenever the server closes it, as gunicorn's sync workers
    do after every response) that sends its requests on a schedule of its own, whether or not
@@ -16,24 +21,29 @@ What it does, in order:
    late it was, and slots still unsent at the end count as missed, so a slow server cannot pass
    by being sent less. Latency runs from the send to the last byte of the body (a new TCP
    connection's setup included).
-   a. Unloaded: one executive client (/b/<token>, the full page) every 0.5 s ± 20%, 10 s.
+   a. Unloaded: one executive client (/b/<token>, the full page) every 0.5 s ± 20%, and one on
+      /healthz at the same pace, 10 s.
    b. The load, 60 s, all at once: 50 executive clients every 0.5 s ± 20% (about 100 requests
       a second, a crowd far busier than executives refreshing a page whose fragment polls once
-      a minute) and 5 PDF clients on /b/<token>/pdf every 2 s ± 20%. PDFs are cached per brief
-      version and minute, so most are warm; a thread counts the cold ones by the render
-      processes briefs/pdf_engine.py forks from the workers.
+      a minute), 5 clients on its stored PDF (/b/<token>/pdf) every 2 s ± 20%, 5 on the
+      pathological brief's PDF every 2 s ± 20% (202 "Preparing" while the worker renders it,
+      then the file, or its failure page if the render fails or times out), and one on
+      /healthz every 0.5 s. A thread counts the renders by the processes briefs/pdf_engine.py
+      forks from the task worker, and any forked from a gunicorn worker (there must be none).
 4. Diagnostic, not judged: wrk's closed loop, 50 connections on the page and 5 on the PDF for
    15 s. Each connection sends its next request as soon as the last is answered, so 55
    connections keep 2 sync workers saturated and a request waits behind the others already
    queued (Little's law: mean latency = requests outstanding / throughput; the table shows it).
    That is 55 machines in a tight loop, not 55 people, hence not the judged run.
-5. Requirements, on the open-loop runs: no 5xx, no socket error or timeout, every answer the
-   expected 200 (a 404 or 429 would mean the wrong thing was measured), the load applied as
-   scheduled (at least 95% of the scheduled requests sent, p95 lateness under a tenth of the
-   interval), and the executive link's p95 under load under 4 times its unloaded p95.
+5. Requirements, on the open-loop runs: no 5xx (the pathological PDF's 503 "could not be
+   prepared" counts only when its document records the failure), no socket error or timeout,
+   every answer an expected one (a 404 or 429 would mean the wrong thing was measured), the
+   load applied as scheduled (at least 95% of the scheduled requests sent, p95 lateness under
+   a tenth of the interval), the executive link's and /healthz's p95 under load under 4 times
+   their unloaded p95, no request under load held over 1 s, and no render in a web worker.
 6. Prints one Markdown table, writes the figures to var/bench/loadtest.json, stops gunicorn and
-   drops its database whatever happened (Ctrl-C and SIGTERM included), and exits 1 when a
-   requirement is missed.
+   the worker, deletes the PDFs stored and drops its database whatever happened (Ctrl-C and
+   SIGTERM included), and exits 1 when a requirement is missed.
 
 `--threads N` runs gunicorn's gthread workers, which production does not, and says so in the
 output. Run `.venv/bin/python bench/loadtest.py --help`.
@@ -127,7 +137,7 @@ SEED = 24  # the clients' jitter is reproducible
 
 UNLOADED_SECONDS = 10
 WRK_SECONDS = 15
-# A cold render lasts hundreds of milliseconds (docs/scaling.md), so a 20 ms look misses none.
+# A render lasts hundreds of milliseconds (docs/scaling.md), so a 20 ms look misses none.
 RENDER_POLL_SECONDS = 0.02
 
 
