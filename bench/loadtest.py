@@ -84,6 +84,7 @@ from run import (  # noqa: E402  (bench/ is not a package; run.py is found throu
     Server,
     Target,
     bench_database,
+    change_brief,
     children_of,
     close_connections,
     concurrently,
@@ -196,7 +197,7 @@ def seed_pathological(owner_id: int) -> tuple[str, str]:
             revenue_per_hour=Decimal(48000),
             customers_affected=12000,
             confidence="low",
-            basis=word(),
+            basis="Orders per hour at the same time last week, times average order value.",
             created_at=start,
         )
         IncidentUpdate.objects.bulk_create(
@@ -308,7 +309,7 @@ def run_together(
         for load in loads
     ]
     waited = wait_until_idle(server)
-    pids = server.pids()
+    pids = [*server.pids(), worker_pid]  # the worker's renders, once reaped, too
     watcher = RenderWatcher(server, worker_pid)
     watcher.start()
     before = cpu_snapshot(pids, LOADTEST_DATABASE)
@@ -475,7 +476,7 @@ def run_open_loop(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Every crowd's clients at once against an idle server; their figures and the cold PDFs."""
     waited = wait_until_idle(server)
-    pids = server.pids()
+    pids = [*server.pids(), worker_pid]  # the worker's renders, once reaped, too
     seeds = random.Random(SEED)
     start = time.perf_counter() + 0.2  # every thread started before the first slot is due
     end = start + seconds
@@ -779,8 +780,9 @@ def markdown(results: dict[str, Any], checks: list[Check]) -> str:
     share = page["cpu_share"]
     row(
         "CPU share during the load (of all CPUs)",
-        f"gunicorn {share['gunicorn']:.0%} · PostgreSQL {share['database']:.0%} · the clients "
-        f"(this script) {share['bench']:.0%} · others {share['others']:.0%}",
+        f"gunicorn and the task worker {share['gunicorn']:.0%} · PostgreSQL "
+        f"{share['database']:.0%} · the clients (this script) {share['bench']:.0%} · others "
+        f"{share['others']:.0%}",
     )
     if "wrk_page" in runs:
         wrk_page, wrk_pdf = runs["wrk_page"], runs["wrk_pdf"]
@@ -859,6 +861,12 @@ def main() -> int:
         help="gunicorn threads per worker; above 1 is gthread, NOT production's configuration",
     )
     parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="run the task worker under `nice -n N`; NOT production's configuration",
+    )
+    parser.add_argument(
         "--keep-database", action="store_true", help="leave escalation_loadtest behind"
     )
     args = parser.parse_args()
@@ -880,11 +888,13 @@ def main() -> int:
     django_setup(env)
     from django.db import connection
 
-    production = args.threads <= 1
-    extra = () if production else ("--threads", str(args.threads))
+    production = args.threads <= 1 and not args.worker_nice
+    extra = () if args.threads <= 1 else ("--threads", str(args.threads))
     gunicorn_label = "--preload --workers 2 (sync)"
-    if not production:
+    if args.threads > 1:
         gunicorn_label = f"--preload --workers 2 --threads {args.threads} (gthread)"
+    if args.worker_nice:
+        gunicorn_label += f", task worker under nice -n {args.worker_nice}"
     results: dict[str, Any] = {"runs": {}}
     server_log = OUT / "loadtest-gunicorn.log"
     try:
@@ -904,7 +914,7 @@ def main() -> int:
         health = Target("healthz", "/healthz", "/healthz", {})
         with (
             gunicorn(env, name="loadtest-gunicorn", extra_args=extra) as server,
-            task_worker(env, name="loadtest-worker") as worker,
+            task_worker(env, name="loadtest-worker", nice=args.worker_nice) as worker,
         ):
             say(f"gunicorn ({gunicorn_label}) and a worker on port {server.port}; warming up")
             # Both workers: the page's cached fragment. The 168-update PDF is stored before
@@ -915,6 +925,11 @@ def main() -> int:
                 if answer.status != 200:
                     raise RuntimeError(f"warm-up got {answer.status}; see {server.log}")
             wait_for_pdf(server, pdf.path, {})
+            # Creating the pathological brief enqueued its render; let it end (stored or
+            # failed), so that the load starts with an idle worker and the change below.
+            settled = time.monotonic() + 120
+            while fetch(server, strange.path).status == 202 and time.monotonic() < settled:
+                time.sleep(0.2)
 
             say(f"unloaded: 1 client every {PAGE_INTERVAL_S:g} s, and one on /healthz")
             runs, _ = run_open_loop(
@@ -930,6 +945,10 @@ def main() -> int:
             runs["healthz_unloaded"]["label"] += ", unloaded"
             results["runs"].update(runs)
             say(f"unloaded p95 {p95(runs['unloaded']):.1f} ms")
+            # The pathological brief changes as the load starts: its PDF clients' first request
+            # enqueues the render, and they wait on "Preparing" while the worker renders.
+            change_brief(strange_id)
+            close_connections()
             say(
                 f"load: {PAGE_CLIENTS} clients on the page every {PAGE_INTERVAL_S:g} s, "
                 f"{PDF_CLIENTS} on its PDF and {PATHOLOGICAL_CLIENTS} on the pathological PDF "
