@@ -1,31 +1,33 @@
-"""`make bench`: Escalation Briefs under load, its PDF export and its query counts, against budgets.
+"""`make bench`: Escalation Briefs under load, its stored PDFs and query counts, against budgets.
 
-What it does, in order (issue 7; the reasoning is in docs/scaling.md):
+What it does, in order (issues 7, 14 and 15; the reasoning is in docs/scaling.md):
 
 1. Installs what it needs when missing (wrk and Chromium from Debian, WeasyPrint's Pango and
    HarfBuzz), with apt-get, only after `command -v`/`ldconfig` found them absent.
 2. Builds a fresh database: PostgreSQL when DATABASE_URL is set (a database of its own,
-   `escalation_bench`, dropped and created on the same server; no other database is touched),
-   SQLite in var/bench/ otherwise. It holds incidents of 24, 168 and 720 hourly updates (an
-   initial impact estimate and 3 revisions each), 500 other incidents for the architect's
-   dashboard, a second architect with 10 and a third with 1,000 (100 open, 900 resolved; issue
-   14), all written with bulk_create; the resolved ones then get the figures the resolution
-   stores (`services.final_figures_store`).
+   `escalation_bench` or BENCH_DB_NAME, dropped and created on the same server; no other
+   database is touched), SQLite in var/bench/ otherwise. It holds incidents of 24, 168 and 720
+   hourly updates (an initial impact estimate and 3 revisions each), 500 other incidents for the
+   architect's dashboard, a second architect with 10 and a third with 1,000 (100 open, 900
+   resolved; issue 14), all written with bulk_create; the resolved ones then get the figures
+   the resolution stores (`services.final_figures_store`).
 3. Runs migrate, createcachetable and collectstatic (production's manifest storage needs it),
    then starts gunicorn exactly as the README does in production: `--preload`, 2 workers,
    DEBUG=0 with a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1 (plain HTTP, so SECURE_SSL_REDIRECT=0
-   and SECURE_COOKIES=0).
+   and SECURE_COOKIES=0), and `manage.py worker` beside it, which renders every PDF.
 4. Measures with wrk, 8 connections for 10 s each: /healthz (the floor: a view that touches the
    database), the executive link (full page and its htmx fragment), the architect's brief (with
    a session cookie) and the dashboard (503, 10 and 1,000 incidents).
-5. Times the PDF export through gunicorn, cold (the brief just changed) and warm (the same
-   request again, answered from the cache); renders each brief once more in a fresh process
-   to read the peak memory of the forked render child (see `render_child`); prints the same
-   HTML to PDF with headless Chromium, the peer.
+5. PDFs (issue 15): the worker's render of each brief (its recorded `render_seconds`, the brief
+   changed and its download asked for) against the same HTML printed by headless Chromium;
+   each brief rendered once more in a fresh process to read the peak memory of the forked
+   render child (see `render_child`); 20 updates posted through the brief's form, each timed
+   until its PDF downloads; and wrk on the stored PDF's download, against a render and the
+   executive page.
 6. Checks that a repeated fragment request gets 304 and that the refresh fetches only the
    fragment; counts each page's queries at every size with Django's test client.
 7. Prints one Markdown table, writes the same figures to var/bench/latest.json with the CPU
-   count and git commit, and exits 1 when a budget is missed.
+   count and git commit, deletes the PDFs it stored, and exits 1 when a budget is missed.
 
 Run it as `make bench` (or `.venv/bin/python bench/run.py --help`).
 """
