@@ -1335,7 +1335,13 @@ def count_queries(world: World) -> dict[str, Any]:
         for page, counts in pages.items()
         if len(set(counts.values())) > 1 or max(counts.values()) > MAX_QUERIES
     }
-    return {"counts": pages, "statements_of_pages_over_budget": over}
+    # Issue 15 compares a stored PDF's download with the executive page: what it runs.
+    downloads = {page: sql[page] for page in pages if "PDF" in page}
+    return {
+        "counts": pages,
+        "statements_of_pages_over_budget": over,
+        "statements_of_pdf_downloads": downloads,
+    }
 
 
 # --- Budgets, the table and the JSON -----------------------------------------------------------
