@@ -87,18 +87,21 @@ check: lint typecheck
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check
 
-# Issue 7's performance budgets: a fresh database (PostgreSQL when DATABASE_URL is set), gunicorn
-# as in production, wrk, PDF timings and query counts; exits 1 when a budget is missed. Figures
-# go to var/bench/latest.json; docs/scaling.md explains them. apt-gets wrk and Chromium if absent.
+# Issues 7, 14 and 15's performance budgets: a fresh database (PostgreSQL when DATABASE_URL is set;
+# BENCH_DB_NAME names it), gunicorn and a task worker as in production, wrk, PDF renders, posted
+# update to downloadable PDF, query counts; exits 1 when a budget is missed. Figures go to
+# var/bench/latest.json; docs/scaling.md explains them. apt-gets wrk and Chromium if absent.
 .PHONY: bench
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-# Issue 6, item 24: 50 executive clients on the link (each every 0.5 s) and 5 on its PDF (each
-# every 2 s) for 60 s, plus a closed-loop wrk run reported for saturation, against
-# gunicorn as in production on PostgreSQL (a database of its own, escalation_loadtest, on the
-# server DATABASE_URL names, default the local one; dropped at the end). Exits 1 on a 5xx or when
-# the link's p95 passes 4 times its unloaded p95. Figures: var/bench/loadtest.json. Not in CI.
+# Issue 6, item 24 and issue 15: 50 executive clients on the link (each every 0.5 s), 5 on its PDF
+# and 5 on a pathological brief's PDF (each every 2 s), 1 on /healthz, for 60 s, plus a closed-loop
+# wrk run reported for saturation, against gunicorn and a task worker as in production on
+# PostgreSQL (a database of its own, escalation_loadtest or LOADTEST_DB_NAME, on the server
+# DATABASE_URL names, default the local one; dropped at the end). Exits 1 on a 5xx, a request held
+# over 1 s, or when the link's or /healthz's p95 passes 4 times its unloaded p95. Figures:
+# var/bench/loadtest.json. Not in CI.
 .PHONY: loadtest
 loadtest: install
 	$(PY) bench/loadtest.py $(LOADTEST_ARGS)

@@ -1,13 +1,18 @@
-"""`make loadtest`: a crowd on the executive link while PDFs are exported (issue 6, item 24).
+"""`make loadtest`: a crowd on the executive link while PDFs are downloaded and rendered (issue 6,
+item 24; issue 15).
 
 What it does, in order:
 
-1. Builds a fresh PostgreSQL database of its own, `escalation_loadtest`, on the server that
-   DATABASE_URL names (default postgresql://postgres@127.0.0.1:5432/escalation; that database
-   itself is never touched), seeded by bench/run.py's `seed`: among others an incident of 168
-   hourly updates with an executive link. Only a server on this machine is accepted.
+1. Builds a fresh PostgreSQL database of its own, `escalation_loadtest` (or LOADTEST_DB_NAME),
+   on the server that DATABASE_URL names (default postgresql://postgres@127.0.0.1:5432/escalation;
+   that database itself is never touched), seeded by bench/run.py's `seed`: among others an
+   incident of 168 hourly updates with an executive link. Then issue 15's pathological brief:
+   150 updates whose fields are each one unbroken word of 2,000 characters, with a link of its
+   own. Only a server on this machine is accepted.
 2. Starts gunicorn exactly as bench/run.py does, as README's production section says:
-   `--preload`, 2 sync workers, DEBUG=0, on 127.0.0.1.
+   `--preload`, 2 sync workers, DEBUG=0, on 127.0.0.1, and `manage.py worker` beside it, which
+   renders every PDF. SHARE_LINK_PDF_LIMIT is raised: the PDF clients stand for executives on
+   machines of their own but share 127.0.0.1 here.
 3. The judged runs use an open-loop client model: every client is a thread with its own HTTP
    connection (http.client, reopened whenever the server closes it, as gunicorn's sync workers
    do after every response) that sends its requests on a schedule of its own, whether or not
@@ -16,24 +21,29 @@ What it does, in order:
    late it was, and slots still unsent at the end count as missed, so a slow server cannot pass
    by being sent less. Latency runs from the send to the last byte of the body (a new TCP
    connection's setup included).
-   a. Unloaded: one executive client (/b/<token>, the full page) every 0.5 s ± 20%, 10 s.
+   a. Unloaded: one executive client (/b/<token>, the full page) every 0.5 s ± 20%, and one on
+      /healthz at the same pace, 10 s.
    b. The load, 60 s, all at once: 50 executive clients every 0.5 s ± 20% (about 100 requests
       a second, a crowd far busier than executives refreshing a page whose fragment polls once
-      a minute) and 5 PDF clients on /b/<token>/pdf every 2 s ± 20%. PDFs are cached per brief
-      version and minute, so most are warm; a thread counts the cold ones by the render
-      processes briefs/pdf_engine.py forks from the workers.
+      a minute), 5 clients on its stored PDF (/b/<token>/pdf) every 2 s ± 20%, 5 on the
+      pathological brief's PDF every 2 s ± 20% (202 "Preparing" while the worker renders it,
+      then the file, or its failure page if the render fails or times out), and one on
+      /healthz every 0.5 s. A thread counts the renders by the processes briefs/pdf_engine.py
+      forks from the task worker, and any forked from a gunicorn worker (there must be none).
 4. Diagnostic, not judged: wrk's closed loop, 50 connections on the page and 5 on the PDF for
    15 s. Each connection sends its next request as soon as the last is answered, so 55
    connections keep 2 sync workers saturated and a request waits behind the others already
    queued (Little's law: mean latency = requests outstanding / throughput; the table shows it).
    That is 55 machines in a tight loop, not 55 people, hence not the judged run.
-5. Requirements, on the open-loop runs: no 5xx, no socket error or timeout, every answer the
-   expected 200 (a 404 or 429 would mean the wrong thing was measured), the load applied as
-   scheduled (at least 95% of the scheduled requests sent, p95 lateness under a tenth of the
-   interval), and the executive link's p95 under load under 4 times its unloaded p95.
+5. Requirements, on the open-loop runs: no 5xx (the pathological PDF's 503 "could not be
+   prepared" counts only when its document records the failure), no socket error or timeout,
+   every answer an expected one (a 404 or 429 would mean the wrong thing was measured), the
+   load applied as scheduled (at least 95% of the scheduled requests sent, p95 lateness under
+   a tenth of the interval), the executive link's and /healthz's p95 under load under 4 times
+   their unloaded p95, no request under load held over 1 s, and no render in a web worker.
 6. Prints one Markdown table, writes the figures to var/bench/loadtest.json, stops gunicorn and
-   drops its database whatever happened (Ctrl-C and SIGTERM included), and exits 1 when a
-   requirement is missed.
+   the worker, deletes the PDFs stored and drops its database whatever happened (Ctrl-C and
+   SIGTERM included), and exits 1 when a requirement is missed.
 
 `--threads N` runs gunicorn's gthread workers, which production does not, and says so in the
 output. Run `.venv/bin/python bench/loadtest.py --help`.
@@ -49,6 +59,7 @@ import os
 import random
 import re
 import signal
+import string
 import subprocess
 import sys
 import threading
@@ -73,11 +84,13 @@ from run import (  # noqa: E402  (bench/ is not a package; run.py is found throu
     Server,
     Target,
     bench_database,
+    change_brief,
     children_of,
     close_connections,
     concurrently,
     cpu_shares,
     cpu_snapshot,
+    discard_stored_pdfs,
     django_setup,
     ensure_tools,
     fetch,
@@ -87,12 +100,15 @@ from run import (  # noqa: E402  (bench/ is not a package; run.py is found throu
     ms,
     production_environment,
     rss_kb,
+    task_worker,
+    wait_for_pdf,
     wait_until_idle,
     wrk_command,
     wrk_result,
 )
 
-LOADTEST_DATABASE = "escalation_loadtest"
+# LOADTEST_DB_NAME names another, so that two checkouts on one server keep apart.
+LOADTEST_DATABASE = os.environ.get("LOADTEST_DB_NAME") or "escalation_loadtest"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/escalation"
 LOCAL_HOSTS = {"", "127.0.0.1", "localhost", "::1"}
 RESULT = OUT / "loadtest.json"
@@ -102,6 +118,12 @@ PAGE_CLIENTS = 50
 PDF_CLIENTS = 5
 LOAD_SECONDS = 60
 P95_FACTOR = 4.0  # the executive link's p95 under load stays under 4 times its unloaded p95
+# Issue 15: a pathological brief whose PDF 5 clients request throughout; /healthz keeps the same
+# p95 factor, and no request is held longer than this.
+PATHOLOGICAL_UPDATES = 150
+PATHOLOGICAL_WORD = 2000  # characters in each update's one unbroken word
+PATHOLOGICAL_CLIENTS = 5
+MAX_HELD_S = 1.0
 
 # The open-loop clients' schedule: one request per interval, each interval drawn from ± JITTER.
 PAGE_INTERVAL_S = 0.5  # 50 clients: about 100 page requests a second
@@ -116,7 +138,7 @@ SEED = 24  # the clients' jitter is reproducible
 
 UNLOADED_SECONDS = 10
 WRK_SECONDS = 15
-# A cold render lasts hundreds of milliseconds (docs/scaling.md), so a 20 ms look misses none.
+# A render lasts hundreds of milliseconds (docs/scaling.md), so a 20 ms look misses none.
 RENDER_POLL_SECONDS = 0.02
 
 
@@ -135,28 +157,106 @@ def loadtest_database_url() -> str:
     return url
 
 
+# --- The pathological brief (issue 15) --------------------------------------------------------
+
+
+def seed_pathological(owner_id: int) -> tuple[str, str]:
+    """An incident of PATHOLOGICAL_UPDATES updates, each an unbroken word of PATHOLOGICAL_WORD
+    characters in both its fields: text a browser and WeasyPrint cannot break into lines, the
+    worst a PDF render meets. Its public id and an executive link's token."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.utils import timezone
+
+    from briefs.models import ImpactEstimate, Incident, IncidentUpdate, OperatingState
+    from briefs.seed import order_outage_fields
+    from briefs.services import share_link_create
+
+    rng = random.Random(15)
+
+    def word() -> str:
+        return "".join(rng.choices(string.ascii_lowercase, k=PATHOLOGICAL_WORD))
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    start = now - timedelta(hours=PATHOLOGICAL_UPDATES)
+    owner = User.objects.get(pk=owner_id)
+    with transaction.atomic():
+        fields = order_outage_fields(start=start, now=now)
+        fields["title"] = (
+            f"Pathological brief: {PATHOLOGICAL_UPDATES} updates of "
+            f"{PATHOLOGICAL_WORD:,}-character words"
+        )
+        incident = Incident.objects.create(owner=owner, **fields)
+        ImpactEstimate.objects.create(
+            incident=incident,
+            author=owner,
+            effective_at=start,
+            revenue_per_hour=Decimal(48000),
+            customers_affected=12000,
+            confidence="low",
+            basis="Orders per hour at the same time last week, times average order value.",
+            created_at=start,
+        )
+        IncidentUpdate.objects.bulk_create(
+            IncidentUpdate(
+                incident=incident,
+                sequence=hour + 1,
+                posted_at=start + timedelta(hours=hour, minutes=30),
+                author=owner,
+                operating_state=OperatingState.DEGRADED,
+                what_changed=word(),
+                next_steps=word(),
+                next_update_due=start + timedelta(hours=hour + 1, minutes=30),
+            )
+            for hour in range(PATHOLOGICAL_UPDATES)
+        )
+        _link, token = share_link_create(incident=incident, created_by=owner, label="CEO")
+    return str(incident.public_id), token
+
+
+def pathological_document(public_id: str) -> dict[str, Any]:
+    """What became of the pathological brief's stored PDF: rendered, failed (and why), or
+    still waiting. A failed render is recorded here, and answered as such to its readers."""
+    from briefs.models import PdfDocument
+
+    document = PdfDocument.objects.filter(incident__public_id=public_id).first()
+    if document is None:
+        return {"status": "none"}
+    return {
+        "status": document.status,
+        "failure": document.failure,
+        "failure_detail": document.failure_detail[:300],
+        "render_seconds": document.render_seconds,
+        "stored": bool(document.file),
+    }
+
+
 # --- Counting cold PDFs ------------------------------------------------------------------------
 
 
 class RenderWatcher(threading.Thread):
-    """Every cold PDF is rendered in a child forked from a worker (run_in_child in
-    briefs/pdf_engine.py), and a warm one forks nothing: distinct children seen under the
-    workers are cold renders."""
+    """Every PDF is rendered in a child forked from the task worker (run_in_child in
+    briefs/pdf_engine.py): distinct children seen under it are renders. A child under a
+    gunicorn worker would be a render inside a web request, which must never happen."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, worker_pid: int) -> None:
         super().__init__(name="render-watcher", daemon=True)
         self.server = server
+        self.worker_pid = worker_pid
         self.seen: dict[int, list[float]] = {}  # child pid -> [first seen, last seen]
-        self.worker_of: dict[int, int] = {}
+        self.in_web: set[int] = set()
         self._stop = threading.Event()
 
     def run(self) -> None:
         while not self._stop.is_set():
             now = time.monotonic()
-            for worker in self.server.workers():
-                for child in children_of(worker):
-                    self.seen.setdefault(child, [now, now])[1] = now
-                    self.worker_of[child] = worker
+            for child in children_of(self.worker_pid):
+                self.seen.setdefault(child, [now, now])[1] = now
+            for web in self.server.workers():
+                self.in_web.update(children_of(web))
             self._stop.wait(RENDER_POLL_SECONDS)
 
     def stop(self) -> dict[str, Any]:
@@ -164,12 +264,9 @@ class RenderWatcher(threading.Thread):
         self.join()
         # Seen from first to last look: the render lasted at least that, at most one look more.
         seconds = sorted(last - first + RENDER_POLL_SECONDS for first, last in self.seen.values())
-        per_worker: dict[int, int] = {}
-        for worker in self.worker_of.values():
-            per_worker[worker] = per_worker.get(worker, 0) + 1
         return {
-            "cold_renders": len(self.seen),
-            "per_worker": sorted(per_worker.values(), reverse=True),
+            "renders": len(self.seen),
+            "renders_in_web_workers": len(self.in_web),
             "seconds": [round(s, 3) for s in seconds],
             "longest_s": seconds[-1] if seconds else 0.0,
             "total_s": sum(seconds),
@@ -204,7 +301,7 @@ def running(commands: list[list[str]]) -> Iterator[list[subprocess.Popen[str]]]:
 
 
 def run_together(
-    server: Server, loads: list[Load], *, seconds: int
+    server: Server, worker_pid: int, loads: list[Load], *, seconds: int
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """wrk runs started together against an idle server; their figures and the cold PDFs."""
     commands = [
@@ -212,8 +309,8 @@ def run_together(
         for load in loads
     ]
     waited = wait_until_idle(server)
-    pids = server.pids()
-    watcher = RenderWatcher(server)
+    pids = [*server.pids(), worker_pid]  # the worker's renders, once reaped, too
+    watcher = RenderWatcher(server, worker_pid)
     watcher.start()
     before = cpu_snapshot(pids, LOADTEST_DATABASE)
     try:
@@ -249,6 +346,8 @@ class Crowd:
     target: Target
     clients: int
     interval_s: float
+    # Answers as expected as target.expect: a PDF not stored yet answers 202, "Preparing".
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -334,7 +433,8 @@ def crowd_result(crowd: Crowd, clients: list[Client], seconds: float) -> dict[st
     missed = sum(client.missed for client in clients)
     scheduled = len(rows) + missed
     target = crowd.target
-    unexpected = sum(n for code, n in statuses.items() if code != target.expect)
+    expected = {target.expect, *crowd.also}
+    unexpected = sum(n for code, n in statuses.items() if code not in expected)
     if not answered:
         unexpected += 1  # not one answer in the whole run is a failure, not a figure
     return {
@@ -361,6 +461,7 @@ def crowd_result(crowd: Crowd, clients: list[Client], seconds: float) -> dict[st
         "lateness_ms": percentiles([sent - due for due, sent, _done, _status, _error in rows]),
         "statuses": statuses,
         "expected_status": target.expect,
+        "also_expected": list(crowd.also),
         "unexpected_responses": unexpected,
         "server_errors": sum(n for code, n in statuses.items() if code >= 500),
         "socket_errors": sum(errors.values()),
@@ -371,11 +472,11 @@ def crowd_result(crowd: Crowd, clients: list[Client], seconds: float) -> dict[st
 
 
 def run_open_loop(
-    server: Server, crowds: list[Crowd], *, seconds: int
+    server: Server, worker_pid: int, crowds: list[Crowd], *, seconds: int
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Every crowd's clients at once against an idle server; their figures and the cold PDFs."""
     waited = wait_until_idle(server)
-    pids = server.pids()
+    pids = [*server.pids(), worker_pid]  # the worker's renders, once reaped, too
     seeds = random.Random(SEED)
     start = time.perf_counter() + 0.2  # every thread started before the first slot is due
     end = start + seconds
@@ -398,7 +499,7 @@ def run_open_loop(
         for crowd in crowds
         for i in range(crowd.clients)
     ]
-    watcher = RenderWatcher(server)
+    watcher = RenderWatcher(server, worker_pid)
     watcher.start()
     before = cpu_snapshot(pids, LOADTEST_DATABASE)
     try:
@@ -456,12 +557,20 @@ def p95(result: dict[str, Any]) -> float:
     return float(result["latency_ms"]["p95"])
 
 
-JUDGED = ("unloaded", "page", "pdf")  # the open-loop runs; wrk's are diagnostics
+# The open-loop runs; wrk's are diagnostics.
+JUDGED = ("unloaded", "healthz_unloaded", "page", "pdf", "pathological", "healthz")
+LOADED = ("page", "pdf", "pathological", "healthz")
 
 
 def check_requirements(results: dict[str, Any]) -> list[Check]:
     runs: dict[str, dict[str, Any]] = {key: results["runs"][key] for key in JUDGED}
     server_errors = {key: run["server_errors"] for key, run in runs.items()}
+    document = results["pathological_pdf"]
+    failed_answers = runs["pathological"]["statuses"].get(503, 0)
+    if document["status"] == "failed":
+        # Its readers got the "could not be prepared" page (503) of a render that failed:
+        # recorded in pathological_pdf, not a server error.
+        server_errors["pathological"] -= failed_answers
     socket_errors = {key: run["socket_errors"] for key, run in runs.items()}
     unexpected = {
         key: run["unexpected_responses"] - run["server_errors"] for key, run in runs.items()
@@ -483,6 +592,8 @@ def check_requirements(results: dict[str, Any]) -> list[Check]:
         for key, run in runs.items()
     }
     unloaded, loaded = p95(runs["unloaded"]), p95(runs["page"])
+    health_unloaded, health_loaded = p95(runs["healthz_unloaded"]), p95(runs["healthz"])
+    held = {key: runs[key]["latency_ms"]["max"] for key in LOADED}
     checks = [
         Check("No 5xx in any judged run", not any(server_errors.values()), listing(server_errors)),
         Check(
@@ -506,6 +617,23 @@ def check_requirements(results: dict[str, Any]) -> list[Check]:
             loaded < P95_FACTOR * unloaded,
             f"{loaded:.1f} ms under load vs {unloaded:.1f} ms unloaded = "
             f"{loaded / unloaded:.1f}× (limit {P95_FACTOR * unloaded:.1f} ms)",
+        ),
+        Check(
+            f"/healthz p95 under load < {P95_FACTOR:g}× unloaded p95",
+            health_loaded < P95_FACTOR * health_unloaded,
+            f"{health_loaded:.1f} ms under load vs {health_unloaded:.1f} ms unloaded = "
+            f"{health_loaded / health_unloaded:.1f}× (limit {P95_FACTOR * health_unloaded:.1f} ms)",
+        ),
+        Check(
+            f"No request under load held over {MAX_HELD_S:g} s (send to last byte)",
+            max(held.values()) <= MAX_HELD_S * 1000,
+            ", ".join(f"{runs[key]['label']}: max {ms:,.0f} ms" for key, ms in held.items()),
+        ),
+        Check(
+            "No PDF rendered in a web request (render processes under gunicorn's workers)",
+            results["pdf_renders"]["renders_in_web_workers"] == 0,
+            f"{results['pdf_renders']['renders_in_web_workers']} under gunicorn, "
+            f"{results['pdf_renders']['renders']} under the task worker",
         ),
     ]
     return checks
@@ -556,6 +684,8 @@ def markdown(results: dict[str, Any], checks: list[Check]) -> str:
         )
 
     unloaded, page, pdf = runs["unloaded"], runs["page"], runs["pdf"]
+    pathological, health = runs["pathological"], runs["healthz"]
+    health_base = p95(runs["healthz_unloaded"])
     row(
         f"Executive link (/b/<token>), unloaded: {crowd(unloaded)}",
         figure(unloaded, relative=False),
@@ -563,19 +693,60 @@ def markdown(results: dict[str, Any], checks: list[Check]) -> str:
         healthy(unloaded),
     )
     row(
+        f"/healthz, unloaded (beside the above): {crowd(runs['healthz_unloaded'])}",
+        figure(runs["healthz_unloaded"], relative=False),
+        "no 5xx",
+        healthy(runs["healthz_unloaded"]),
+    )
+    row(
         f"**Executive link under load: {crowd(page)}, with the PDF clients below**",
         figure(page),
         f"no 5xx; p95 < {P95_FACTOR:g}× unloaded = {P95_FACTOR * base:.1f} ms",
-        "pass" if healthy(page) == "pass" and verdict("p95 under load") == "pass" else "**FAIL**",
+        "pass"
+        if healthy(page) == "pass" and verdict("Executive link p95") == "pass"
+        else "**FAIL**",
     )
     row(
-        f"PDF export (/b/<token>/pdf) at the same time: {crowd(pdf)}",
+        f"Stored PDF download (/b/<token>/pdf) at the same time: {crowd(pdf)}",
         figure(pdf, relative=False),
         "no 5xx",
         healthy(pdf),
     )
+    document = results["pathological_pdf"]
+    outcome = document["status"]
+    if document.get("failure"):
+        outcome += f" ({document['failure']}: {document['failure_detail'][:80]})"
+    if document.get("render_seconds") is not None:
+        outcome += f", render {ms(document['render_seconds'])}"
+    row(
+        f"Pathological brief's PDF ({PATHOLOGICAL_UPDATES} updates of {PATHOLOGICAL_WORD:,}-"
+        f"character words) through its executive link at the same time: {crowd(pathological)}",
+        f"{figure(pathological, relative=False)}; its document: {outcome}",
+        "no 5xx (a failed render's page is recorded, not a server error)",
+        healthy(pathological),
+    )
+    row(
+        f"**/healthz under load: {crowd(health)}**",
+        f"{figure(health, relative=False)} (p95 {p95(health) / health_base:.1f}× unloaded)",
+        f"p95 < {P95_FACTOR:g}× unloaded = {P95_FACTOR * health_base:.1f} ms",
+        "pass" if healthy(health) == "pass" and verdict("/healthz p95") == "pass" else "**FAIL**",
+    )
+    row(
+        "Longest request under load (all clients, send to last byte)",
+        ", ".join(
+            f"{runs[key]['label']} {runs[key]['latency_ms']['max']:,.0f} ms" for key in LOADED
+        ),
+        f"≤ {MAX_HELD_S * 1000:,.0f} ms",
+        verdict("held over"),
+    )
     schedule = []
-    for name, run in (("unloaded", unloaded), ("page", page), ("PDF", pdf)):
+    for name, run in (
+        ("unloaded", unloaded),
+        ("page", page),
+        ("PDF", pdf),
+        ("pathological PDF", pathological),
+        ("/healthz", health),
+    ):
         late = run["lateness_ms"]
         schedule.append(
             f"{name}: {run['requests']:,} of {run['scheduled']:,} sent ({run['sent_share']:.1%}), "
@@ -592,25 +763,26 @@ def markdown(results: dict[str, Any], checks: list[Check]) -> str:
         "Executive link under load, latency from the due time (lateness included)",
         "p95 {p95:.1f} · p99 {p99:.1f} · max {max:.0f} ms".format(**page["latency_from_due_ms"]),
     )
-    opened = page["connections_opened"] + pdf["connections_opened"]
-    kept = page["requests_on_kept_alive_connections"] + pdf["requests_on_kept_alive_connections"]
+    opened = sum(runs[key]["connections_opened"] for key in LOADED)
+    kept = sum(runs[key]["requests_on_kept_alive_connections"] for key in LOADED)
     row(
         "Connections under load (each client keeps one open when the server lets it)",
         f"{opened:,} TCP connections opened, {kept:,} requests on a kept-alive one "
         "(gunicorn's sync workers close the connection after every answer)",
     )
-    cold = renders["cold_renders"]
     row(
-        "PDF cold renders during the load (render processes forked)",
-        f"{cold} of {pdf['requests']:,} PDFs ({cold / max(pdf['requests'], 1):.2%}); per worker "
-        f"{' / '.join(str(n) for n in renders['per_worker']) or '0'}; longest "
-        f"{ms(renders['longest_s'])}, together {ms(renders['total_s'])}",
+        "PDF renders during the load (processes forked by the task worker)",
+        f"{renders['renders']} renders; longest {ms(renders['longest_s'])}, together "
+        f"{ms(renders['total_s'])}; {renders['renders_in_web_workers']} in a web worker",
+        "none in a web worker",
+        verdict("No PDF rendered in a web request"),
     )
     share = page["cpu_share"]
     row(
         "CPU share during the load (of all CPUs)",
-        f"gunicorn {share['gunicorn']:.0%} · PostgreSQL {share['database']:.0%} · the clients "
-        f"(this script) {share['bench']:.0%} · others {share['others']:.0%}",
+        f"gunicorn and the task worker {share['gunicorn']:.0%} · PostgreSQL "
+        f"{share['database']:.0%} · the clients (this script) {share['bench']:.0%} · others "
+        f"{share['others']:.0%}",
     )
     if "wrk_page" in runs:
         wrk_page, wrk_pdf = runs["wrk_page"], runs["wrk_pdf"]
@@ -689,6 +861,12 @@ def main() -> int:
         help="gunicorn threads per worker; above 1 is gthread, NOT production's configuration",
     )
     parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=0,
+        help="run the task worker under `nice -n N`; NOT production's configuration",
+    )
+    parser.add_argument(
         "--keep-database", action="store_true", help="leave escalation_loadtest behind"
     )
     args = parser.parse_args()
@@ -701,67 +879,111 @@ def main() -> int:
     database = bench_database(LOADTEST_DATABASE)
     say(f"building a fresh PostgreSQL database, {LOADTEST_DATABASE}")
     database.create()
-    env = production_environment(database)
+    env = {
+        **production_environment(database),
+        # The PDF clients stand for executives on machines of their own; here they share
+        # 127.0.0.1, which production's per-link, per-client limit (30 a minute) would refuse.
+        "SHARE_LINK_PDF_LIMIT": "100000000",
+    }
     django_setup(env)
     from django.db import connection
 
-    production = args.threads <= 1
-    extra = () if production else ("--threads", str(args.threads))
+    production = args.threads <= 1 and not args.worker_nice
+    extra = () if args.threads <= 1 else ("--threads", str(args.threads))
     gunicorn_label = "--preload --workers 2 (sync)"
-    if not production:
+    if args.threads > 1:
         gunicorn_label = f"--preload --workers 2 --threads {args.threads} (gthread)"
+    if args.worker_nice:
+        gunicorn_label += f", task worker under nice -n {args.worker_nice}"
     results: dict[str, Any] = {"runs": {}}
     server_log = OUT / "loadtest-gunicorn.log"
     try:
         world = migrate_and_seed()
+        strange_id, strange_token = seed_pathological(world.owner_id)
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             database_version = f"PostgreSQL {cursor.fetchone()[0]}"
         # This process is the clients' side now: it holds no connection during the load.
         close_connections()
-        say(f"seeded {world.rows} in {time.monotonic() - started:.0f} s")
+        say(f"seeded {world.rows} and the pathological brief in {time.monotonic() - started:.0f} s")
 
         token = world.tokens[BUDGET_SIZE]
         page = Target("page", f"Executive link, {BUDGET_SIZE} updates", f"/b/{token}", {})
-        pdf = Target("pdf", f"PDF export, {BUDGET_SIZE} updates", f"/b/{token}/pdf", {})
-        with gunicorn(env, name="loadtest-gunicorn", extra_args=extra) as server:
-            say(f"gunicorn ({gunicorn_label}) on port {server.port}; warming up")
-            # Both workers: the page's cached fragment, and each worker's first PDF, which
-            # decodes the fonts (briefs/pdf_engine.py warm_fonts).
-            answers = concurrently(
-                [lambda: fetch(server, page.path)] * 4 + [lambda: fetch(server, pdf.path)] * 2
-            )
+        pdf = Target("pdf", f"Stored PDF, {BUDGET_SIZE} updates", f"/b/{token}/pdf", {})
+        strange = Target("pathological", "Pathological brief's PDF", f"/b/{strange_token}/pdf", {})
+        health = Target("healthz", "/healthz", "/healthz", {})
+        with (
+            gunicorn(env, name="loadtest-gunicorn", extra_args=extra) as server,
+            task_worker(env, name="loadtest-worker", nice=args.worker_nice) as worker,
+        ):
+            say(f"gunicorn ({gunicorn_label}) and a worker on port {server.port}; warming up")
+            # Both workers: the page's cached fragment. The 168-update PDF is stored before
+            # the load (the worker renders it on the first request); the pathological one is
+            # first asked for during the load.
+            answers = concurrently([lambda: fetch(server, page.path)] * 4)
             for answer in answers:
                 if answer.status != 200:
                     raise RuntimeError(f"warm-up got {answer.status}; see {server.log}")
-            if not all(a.body.startswith(b"%PDF") for a in answers[4:]):
-                raise RuntimeError("the PDF link answered something other than a PDF")
+            wait_for_pdf(server, pdf.path, {})
+            # Creating the pathological brief enqueued its render; let it end (stored or
+            # failed), so that the load starts with an idle worker and the change below.
+            settled = time.monotonic() + 120
+            while fetch(server, strange.path).status == 202 and time.monotonic() < settled:
+                time.sleep(0.2)
 
-            say(f"unloaded: 1 client every {PAGE_INTERVAL_S:g} s × {UNLOADED_SECONDS} s")
+            say(f"unloaded: 1 client every {PAGE_INTERVAL_S:g} s, and one on /healthz")
             runs, _ = run_open_loop(
-                server, [Crowd("unloaded", page, 1, PAGE_INTERVAL_S)], seconds=UNLOADED_SECONDS
+                server,
+                worker.pid,
+                [
+                    Crowd("unloaded", page, 1, PAGE_INTERVAL_S),
+                    Crowd("healthz_unloaded", health, 1, PAGE_INTERVAL_S),
+                ],
+                seconds=UNLOADED_SECONDS,
             )
             runs["unloaded"]["label"] += ", unloaded"
+            runs["healthz_unloaded"]["label"] += ", unloaded"
             results["runs"].update(runs)
             say(f"unloaded p95 {p95(runs['unloaded']):.1f} ms")
+            # The pathological brief changes as the load starts: its PDF clients' first request
+            # enqueues the render, and they wait on "Preparing" while the worker renders.
+            change_brief(strange_id)
+            close_connections()
             say(
                 f"load: {PAGE_CLIENTS} clients on the page every {PAGE_INTERVAL_S:g} s, "
-                f"{PDF_CLIENTS} on the PDF every {PDF_INTERVAL_S:g} s, {args.seconds} s"
+                f"{PDF_CLIENTS} on its PDF and {PATHOLOGICAL_CLIENTS} on the pathological PDF "
+                f"every {PDF_INTERVAL_S:g} s, 1 on /healthz, {args.seconds} s"
             )
             runs, renders = run_open_loop(
                 server,
+                worker.pid,
                 [
                     Crowd("page", page, PAGE_CLIENTS, PAGE_INTERVAL_S),
                     Crowd("pdf", pdf, PDF_CLIENTS, PDF_INTERVAL_S),
+                    # 202 while the worker renders it; 503 if the render failed (checked
+                    # against the document's recorded failure).
+                    Crowd(
+                        "pathological",
+                        strange,
+                        PATHOLOGICAL_CLIENTS,
+                        PDF_INTERVAL_S,
+                        also=(202, 503),
+                    ),
+                    Crowd("healthz", health, 1, PAGE_INTERVAL_S),
                 ],
                 seconds=args.seconds,
             )
             runs["page"]["label"] += " under load"
+            runs["healthz"]["label"] += " under load"
             results["runs"].update(runs)
             results["pdf_renders"] = renders
+            results["pathological_pdf"] = pathological_document(strange_id)
+            close_connections()
             say(
                 f"under load: page p95 {p95(runs['page']):.1f} ms at {runs['page']['rps']:.1f} "
-                f"req/s, PDF p95 {p95(runs['pdf']):.1f} ms, {renders['cold_renders']} cold PDFs"
+                f"req/s, PDF p95 {p95(runs['pdf']):.1f} ms, /healthz p95 "
+                f"{p95(runs['healthz']):.1f} ms, {renders['renders']} renders; pathological "
+                f"PDF: {results['pathological_pdf']['status']}"
             )
             if args.wrk_seconds:
                 say(
@@ -770,6 +992,7 @@ def main() -> int:
                 )
                 runs, wrk_renders = run_together(
                     server,
+                    worker.pid,
                     [Load("wrk_page", page, PAGE_CLIENTS), Load("wrk_pdf", pdf, PDF_CLIENTS)],
                     seconds=args.wrk_seconds,
                 )
@@ -797,6 +1020,8 @@ def main() -> int:
         say(f"failed; partial figures in {RESULT.relative_to(ROOT)}")
         raise
     finally:
+        if not args.keep_database:
+            discard_stored_pdfs()
         close_connections()
         if not args.keep_database:
             database.drop()
