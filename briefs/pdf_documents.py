@@ -44,10 +44,6 @@ def pdf_storage() -> Storage:
     return storages["pdfs"]
 
 
-def default_size() -> str:
-    return PdfSize.LETTER if settings.PDF_PAGE_SIZE.lower() == "letter" else PdfSize.A4
-
-
 # --- Versions ---------------------------------------------------------------------------------
 
 
@@ -69,23 +65,30 @@ def stamp_with_engine(incident_stamp: str) -> str:
     return f"{incident_stamp}|{pdf_engine.engine_fingerprint()[:16]}"
 
 
-def brief_pdf_failure(incident_id: int, incident_stamp: str) -> str:
+def failure_of_version(*, failed_stamp: str, failure: str, incident_stamp: str) -> str:
     """Why the brief's default PDF could not be made for this version (a `PdfFailure`), or "":
-    the architect's brief page says so beside its PDF button. One query, on the document's
-    unique index (incident, kind, size)."""
+    the architect's brief page says so beside its PDF button. `failed_stamp` and `failure` are
+    the failed document's (`BriefKey`, read with the page's key; or `brief_pdf_failure`)."""
+    return failure if failed_stamp == stamp_with_engine(incident_stamp) else ""
+
+
+def brief_pdf_failure(incident_id: int, incident_stamp: str) -> str:
+    """`failure_of_version` for a page drawn without `brief_key_for` (a refused update)."""
     found = (
         PdfDocument.objects.filter(
             incident_id=incident_id,
             kind=PdfKind.BRIEF,
-            size=default_size(),
+            size=PdfSize.default(),
             status=PdfStatus.FAILED,
         )
         .values_list("stamp", "failure")
         .first()
     )
-    if found is None or found[0] != stamp_with_engine(incident_stamp):
+    if found is None:
         return ""
-    return str(found[1])
+    return failure_of_version(
+        failed_stamp=found[0], failure=found[1], incident_stamp=incident_stamp
+    )
 
 
 # --- Enqueueing -------------------------------------------------------------------------------
@@ -151,12 +154,12 @@ def render_defaults(incident_id: int) -> None:
     )
     if incident is None or incident.status == Status.DRAFT:
         return
-    request_render(incident=incident, kind=PdfKind.BRIEF, size=default_size())
+    request_render(incident=incident, kind=PdfKind.BRIEF, size=PdfSize.default())
     if (
         incident.resolved_at is not None
         and RootCauseAnalysis.objects.filter(incident_id=incident_id).exists()
     ):
-        request_render(incident=incident, kind=PdfKind.RCA, size=default_size())
+        request_render(incident=incident, kind=PdfKind.RCA, size=PdfSize.default())
 
 
 def render_when_committed(incident_id: int) -> None:

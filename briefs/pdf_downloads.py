@@ -20,7 +20,6 @@ from django.utils.cache import get_conditional_response
 from briefs.exports import content_disposition
 from briefs.models import Incident, PdfDocument, PdfKind, PdfSize
 from briefs.pdf_documents import (
-    default_size,
     document_stamp,
     forget_lost_file,
     pdf_storage,
@@ -41,7 +40,7 @@ def size_from_request(request: HttpRequest) -> str:
     """``?size=a4`` or ``?size=letter``; anything else is the default size, so a link holder
     cannot make a new document per request."""
     requested = request.GET.get("size", "").lower()
-    return requested if requested in PdfSize.values else default_size()
+    return requested if requested in PdfSize.values else PdfSize.default()
 
 
 def pdf_file_response(

@@ -17,7 +17,15 @@ from django.test import Client
 from pypdf import PdfReader
 
 from briefs import pdf_documents, pdf_engine
-from briefs.models import Incident, PdfDocument, PdfFailure, PdfKind, PdfSize, PdfStatus
+from briefs.models import (
+    STAMP_LENGTH,
+    Incident,
+    PdfDocument,
+    PdfFailure,
+    PdfKind,
+    PdfSize,
+    PdfStatus,
+)
 from briefs.page_cache import brief_stamp
 from briefs.pdf_documents import document_stamp, render_document, request_render
 from briefs.seed import make_estimate, make_incident, make_user
@@ -421,7 +429,7 @@ def test_a_new_pdf_engine_makes_the_stored_pdf_the_previous_version(
 
 def test_the_stamp_names_the_running_engine(brief: Incident) -> None:
     assert document_stamp(brief) == f"{brief_stamp(brief)}|{pdf_engine.engine_fingerprint()[:16]}"
-    assert len(document_stamp(brief)) <= PdfDocument._meta.get_field("stamp").max_length
+    assert len(document_stamp(brief)) <= STAMP_LENGTH
 
 
 # --- The preparing page and the link's limit ------------------------------------------------

@@ -42,7 +42,7 @@ from briefs.models import (
     Status,
 )
 from briefs.page_cache import LiveRegion, brief_stamp, cached_html, stamp_of
-from briefs.pdf_documents import brief_pdf_failure
+from briefs.pdf_documents import brief_pdf_failure, failure_of_version
 from briefs.pdf_downloads import pdf_file_response, size_from_request
 from briefs.services import (
     UpdatesTooFrequent,
@@ -181,7 +181,9 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         response["ETag"] = live.etag
         return get_conditional_response(request, etag=live.etag, response=response) or response
     # A render that fails does not move the brief's stamp: the failure is part of the page's key.
-    pdf_failure = brief_pdf_failure(key.incident_id, live.stamp)
+    pdf_failure = failure_of_version(
+        failed_stamp=key.pdf_failed_stamp, failure=key.pdf_failure, incident_stamp=live.stamp
+    )
     if messages.get_messages(request) or request.GET.urlencode() not in _CACHED_QUERIES:
         # A message to show once, or a rarer address ("Correct this", or anything else a
         # client adds, which must not crowd the cache): drawn for this response only.

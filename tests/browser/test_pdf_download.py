@@ -20,8 +20,8 @@ from playwright.sync_api import Download, Page, expect
 from pypdf import PdfReader
 
 from briefs import pdf_documents, pdf_engine
-from briefs.models import Incident, PdfDocument, PdfKind
-from briefs.pdf_documents import default_size, render_document, request_render
+from briefs.models import Incident, PdfDocument, PdfKind, PdfSize
+from briefs.pdf_documents import render_document, request_render
 from briefs.services import share_link_create, update_post
 from tests.browser.support import PHONE, Watch
 from tests.browser.test_journeys import log_in, post_update
@@ -37,7 +37,7 @@ QUIET_MS = 4_500
 def stored(incident: Incident) -> Incident:
     """The brief with its PDF stored (the immediate backend renders it here); from then on the
     queue keeps jobs until the test runs them."""
-    request_render(incident=incident, kind=PdfKind.BRIEF, size=default_size())
+    request_render(incident=incident, kind=PdfKind.BRIEF, size=PdfSize.default())
     return incident
 
 
@@ -49,7 +49,9 @@ def queued(stored: Incident, settings: Any) -> Iterator[Incident]:
 
 def worker_renders(incident: Incident) -> None:
     """The worker's turn: the pending render of the brief's default PDF."""
-    document = PdfDocument.objects.get(incident=incident, kind=PdfKind.BRIEF, size=default_size())
+    document = PdfDocument.objects.get(
+        incident=incident, kind=PdfKind.BRIEF, size=PdfSize.default()
+    )
     assert render_document(document.pk) == "ready"
 
 
@@ -168,7 +170,9 @@ def test_a_failed_render_says_why_on_the_waiting_page_and_on_the_brief(
     downloads = downloads_of(page)
     timeout = pdf_engine.PdfRenderTimeout("the PDF took longer than 30 s")
     with mock.patch.object(pdf_documents, "_render_bytes", side_effect=timeout):
-        document = PdfDocument.objects.get(incident=queued, kind=PdfKind.BRIEF, size=default_size())
+        document = PdfDocument.objects.get(
+            incident=queued, kind=PdfKind.BRIEF, size=PdfSize.default()
+        )
         assert render_document(document.pk) == "failed"
     status = page.get_by_role("status")
     expect(status).to_contain_text("The timeline is too long to print")
