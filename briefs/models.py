@@ -240,7 +240,9 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         bench/access_queries.py` (3,000 calls, CPU µs per call, a busy shared machine,
         2026-12-01): SQLite 2,753 (ORM) vs 73 (37×), PostgreSQL 4,023 vs 231 (17×). The ORM's
         twin alone costs more than the whole cached page did on a quiet machine (about 1 ms
-        in-process, docs/scaling.md).
+        in-process, docs/scaling.md). The brief PDF's failure rides along (two subqueries on
+        its unique index, about +50 µs on SQLite, none measurable on PostgreSQL): as a query
+        of its own through the ORM it cost 500-1,000 µs on the same busy machine.
         """
         if not user.is_authenticated:
             return None
