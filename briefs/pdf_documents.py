@@ -50,8 +50,8 @@ def pdf_storage() -> Storage:
 def document_stamp(incident: Incident) -> str:
     """The version a stored PDF is of (`PdfDocument.stamp`, `file_stamp`): what the brief shows
     (`brief_stamp`) and the engine that lays it out (`pdf_engine.engine_fingerprint`:
-    WeasyPrint's version, pdf.css, the fonts). A deploy that changes how PDFs look so renders
-    each brief again when it is next asked for, rather than serving the old look.
+    WeasyPrint's version, pdf.css, the fonts). After a deploy that changes how PDFs look, each
+    brief is rendered again when it is next asked for, rather than served in the old look.
 
     The fingerprint is computed once per process. While a deploy replaces the workers, an old
     worker's render carries the old engine's stamp and a new web process asks again: the brief

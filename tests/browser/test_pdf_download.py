@@ -146,7 +146,7 @@ def test_without_javascript_the_page_reloads_until_the_one_download(
     sees_it_being_prepared(executive)
     loads: list[str] = []
     executive.on("load", lambda page: loads.append(page.url))
-    executive.wait_for_timeout(2_500)
+    executive.wait_for_timeout(3_000)
     assert loads, "the page did not reload itself"
 
     downloads = downloads_of(executive)
