@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 
 from briefs.models import (
     ActionItem,
@@ -8,9 +9,11 @@ from briefs.models import (
     IncidentUpdate,
     Meeting,
     MeetingDecision,
+    PdfDocument,
     RootCauseAnalysis,
     ShareLink,
 )
+from briefs.pdf_documents import pdf_storage
 
 
 class ImpactEstimateInline(admin.TabularInline[ImpactEstimate, Incident]):
@@ -122,3 +125,45 @@ class RootCauseAnalysisAdmin(admin.ModelAdmin[RootCauseAnalysis]):
     list_display = ["incident", "root_cause_confirmed", "updated_at"]
     search_fields = ["incident__title", "root_cause"]
     raw_id_fields = ["incident", "author"]
+
+
+@admin.register(PdfDocument)
+class PdfDocumentAdmin(admin.ModelAdmin[PdfDocument]):
+    """Read-only: the worker writes these rows (briefs.pdf_documents); the list shows which PDFs
+    are stored, waiting or failed, and why."""
+
+    list_display = [
+        "incident",
+        "kind",
+        "size",
+        "file_size",
+        "status",
+        "rendered_at",
+        "render_seconds",
+        "failure",
+    ]
+    list_filter = ["status", "kind", "failure"]
+    list_select_related = ["incident"]
+    search_fields = ["incident__title"]
+    readonly_fields = ["file_size"]
+
+    @admin.display(description="size of the file")
+    def file_size(self, document: PdfDocument) -> str:
+        """Asks the storage (a disk or a bucket) once per row shown: the list has 100 at most."""
+        if not document.file:
+            return "–"
+        try:
+            size = pdf_storage().size(document.file)
+        except Exception:  # a disk's OSError, a bucket client's own error: the list still shows
+            return "missing"
+        return filesizeformat(size)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Deleting a row would leave its file in the storage with nothing pointing at it.
+        return False

@@ -170,6 +170,10 @@ class BriefKey:
     # The newest visit through any of the incident's executive links: a visit changes the
     # links table on the page without touching the incident.
     links_viewed_at: datetime | None
+    # The brief's default PDF, when its render failed: the version it failed for and why (""
+    # otherwise). A failure moves no stamp, and the page says why (briefs.pdf_documents).
+    pdf_failed_stamp: str
+    pdf_failure: str
 
 
 @overload
@@ -236,19 +240,27 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         bench/access_queries.py` (3,000 calls, CPU µs per call, a busy shared machine,
         2026-12-01): SQLite 2,753 (ORM) vs 73 (37×), PostgreSQL 4,023 vs 231 (17×). The ORM's
         twin alone costs more than the whole cached page did on a quiet machine (about 1 ms
-        in-process, docs/scaling.md).
+        in-process, docs/scaling.md). The brief PDF's failure rides along (two subqueries on
+        its unique index, about +50 µs on SQLite, none measurable on PostgreSQL): as a query
+        of its own through the ORM it cost 500-1,000 µs on the same busy machine.
         """
         if not user.is_authenticated:
             return None
         incident = Incident._meta.db_table
         collaborator = Incident.collaborators.through._meta.db_table
         link = ShareLink._meta.db_table
+        pdf = PdfDocument._meta.db_table
+        # At most one row: the document's unique index (incident, kind, size).
+        failed_pdf = f"""FROM {pdf} pdf WHERE pdf.incident_id = incident.id
+                    AND pdf.kind = %s AND pdf.size = %s AND pdf.status = %s"""
         # The rule is `editable_by`'s (owner, or EXISTS a collaborator row); table names from
         # the models, values as parameters.
         sql = f"""
             SELECT incident.id, incident.version, incident.updated_at, incident.status,
                    (SELECT max(link.last_viewed_at) FROM {link} link
-                    WHERE link.incident_id = incident.id)
+                    WHERE link.incident_id = incident.id),
+                   (SELECT pdf.stamp {failed_pdf}),
+                   (SELECT pdf.failure {failed_pdf})
             FROM {incident} incident
             WHERE incident.public_id = %s AND (
                 incident.owner_id = %s OR EXISTS (
@@ -257,13 +269,22 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """  # noqa: S608
         # As the database stores it: a uuid on PostgreSQL, 32 hex digits on SQLite.
         public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
+        failed = [PdfKind.BRIEF.value, PdfSize.default().value, PdfStatus.FAILED.value]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [public_id_value, user.pk, user.pk])
+            cursor.execute(sql, [*failed, *failed, public_id_value, user.pk, user.pk])
             found = cursor.fetchone()
         if found is None:
             return None
-        incident_id, version, updated_at, status, links_viewed_at = found
-        return BriefKey(incident_id, version, _aware(updated_at), status, _aware(links_viewed_at))
+        incident_id, version, updated_at, status, links_viewed_at, failed_stamp, failure = found
+        return BriefKey(
+            incident_id,
+            version,
+            _aware(updated_at),
+            status,
+            _aware(links_viewed_at),
+            failed_stamp or "",
+            failure or "",
+        )
 
     def untouched_drafts(self) -> IncidentQuerySet:
         """Drafts nothing was saved to since "Start a new escalation" made them: the dashboard
@@ -1338,6 +1359,11 @@ class PdfKind(models.TextChoices):
 class PdfSize(models.TextChoices):
     A4 = "a4", "A4"
     LETTER = "letter", "Letter"
+
+    @classmethod
+    def default(cls) -> PdfSize:
+        """PDF_PAGE_SIZE: the size rendered ahead, and a download's without ``?size=``."""
+        return cls.LETTER if settings.PDF_PAGE_SIZE.lower() == "letter" else cls.A4
 
 
 class PdfStatus(models.TextChoices):

@@ -1,5 +1,5 @@
-"""Stored PDFs: rendered by the worker (briefs.tasks), streamed by downloads, never rendered in
-a request.
+"""Stored PDFs: which version each is of, the coalesced render request, and the worker's render
+(briefs.tasks). No request renders: downloads stream the stored file (briefs.pdf_downloads).
 
 Each incident has one `PdfDocument` row per kind and size. A change to the brief enqueues a
 render of its default document once the change commits (`render_when_committed`); a download
@@ -17,18 +17,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
 
 from briefs import pdf_engine
 from briefs.brief_content import brief_queryset
-from briefs.exports import brief_pdf, content_disposition, rca_pdf
+from briefs.exports import brief_pdf, rca_pdf
 from briefs.models import (
     Incident,
     PdfDocument,
@@ -40,27 +36,59 @@ from briefs.models import (
     Status,
 )
 from briefs.page_cache import brief_stamp
-from briefs.security import client_key
 
 logger = logging.getLogger(__name__)
-
-# htmx stops polling on this status (the preparing page's status fragment).
-STOP_POLLING = 286
 
 
 def pdf_storage() -> Storage:
     return storages["pdfs"]
 
 
-def default_size() -> str:
-    return PdfSize.LETTER if settings.PDF_PAGE_SIZE.lower() == "letter" else PdfSize.A4
+# --- Versions ---------------------------------------------------------------------------------
 
 
-def size_from_request(request: HttpRequest) -> str:
-    """``?size=a4`` or ``?size=letter``; anything else is the default size, so a link holder
-    cannot make a new document per request."""
-    requested = request.GET.get("size", "").lower()
-    return requested if requested in PdfSize.values else default_size()
+def document_stamp(incident: Incident) -> str:
+    """The version a stored PDF is of (`PdfDocument.stamp`, `file_stamp`): what the brief shows
+    (`brief_stamp`) and the engine that lays it out (`pdf_engine.engine_fingerprint`:
+    WeasyPrint's version, pdf.css, the fonts). After a deploy that changes how PDFs look, each
+    brief is rendered again when it is next asked for, rather than served in the old look.
+
+    The fingerprint is computed once per process. While a deploy replaces the workers, an old
+    worker's render carries the old engine's stamp and a new web process asks again: the brief
+    is rendered again until a new worker takes the job, never served in the old look as current.
+    """
+    return stamp_with_engine(brief_stamp(incident))
+
+
+def stamp_with_engine(incident_stamp: str) -> str:
+    """`document_stamp` from a `brief_stamp` (the brief page has one without the model)."""
+    return f"{incident_stamp}|{pdf_engine.engine_fingerprint()[:16]}"
+
+
+def failure_of_version(*, failed_stamp: str, failure: str, incident_stamp: str) -> str:
+    """Why the brief's default PDF could not be made for this version (a `PdfFailure`), or "":
+    the architect's brief page says so beside its PDF button. `failed_stamp` and `failure` are
+    the failed document's (`BriefKey`, read with the page's key; or `brief_pdf_failure`)."""
+    return failure if failed_stamp == stamp_with_engine(incident_stamp) else ""
+
+
+def brief_pdf_failure(incident_id: int, incident_stamp: str) -> str:
+    """`failure_of_version` for a page drawn without `brief_key_for` (a refused update)."""
+    found = (
+        PdfDocument.objects.filter(
+            incident_id=incident_id,
+            kind=PdfKind.BRIEF,
+            size=PdfSize.default(),
+            status=PdfStatus.FAILED,
+        )
+        .values_list("stamp", "failure")
+        .first()
+    )
+    if found is None:
+        return ""
+    return failure_of_version(
+        failed_stamp=found[0], failure=found[1], incident_stamp=incident_stamp
+    )
 
 
 # --- Enqueueing -------------------------------------------------------------------------------
@@ -80,7 +108,7 @@ def request_render(*, incident: Incident, kind: str, size: str) -> PdfDocument:
     from inside a transaction, use `render_when_committed`, or a worker may look for a row
     it cannot see yet. With the immediate backend (no worker), the render has run on return.
     """
-    stamp = brief_stamp(incident)
+    stamp = document_stamp(incident)
     now = timezone.now()
     with transaction.atomic():
         document, created = PdfDocument.objects.get_or_create(
@@ -126,12 +154,12 @@ def render_defaults(incident_id: int) -> None:
     )
     if incident is None or incident.status == Status.DRAFT:
         return
-    request_render(incident=incident, kind=PdfKind.BRIEF, size=default_size())
+    request_render(incident=incident, kind=PdfKind.BRIEF, size=PdfSize.default())
     if (
         incident.resolved_at is not None
         and RootCauseAnalysis.objects.filter(incident_id=incident_id).exists()
     ):
-        request_render(incident=incident, kind=PdfKind.RCA, size=default_size())
+        request_render(incident=incident, kind=PdfKind.RCA, size=PdfSize.default())
 
 
 def render_when_committed(incident_id: int) -> None:
@@ -173,7 +201,7 @@ def render_document(document_id: int) -> str:
     if document is None:
         return "gone"
     incident = brief_queryset().get(pk=document.incident_id)
-    stamp = brief_stamp(incident)
+    stamp = document_stamp(incident)
     if document.has_failed_for(stamp):
         return PdfStatus.FAILED
     name = ""
@@ -213,7 +241,7 @@ def _settle(
         if name:
             document.file, document.file_stamp = name, stamp
             document.rendered_at, document.render_seconds = timezone.now(), seconds
-        latest = brief_stamp(
+        latest = document_stamp(
             Incident.objects.only("version", "updated_at").get(pk=document.incident_id)
         )
         document.failure, document.failure_detail = "", ""
@@ -237,116 +265,12 @@ def _settle(
     return str(document.status)
 
 
-# --- Downloads --------------------------------------------------------------------------------
-
-_SUFFIXES = {PdfKind.BRIEF: "brief", PdfKind.BRIEF_WITH_APPENDIX: "brief", PdfKind.RCA: "rca"}
+# --- Storage --------------------------------------------------------------------------------
 
 
-def pdf_file_response(
-    request: HttpRequest, incident: Incident, *, kind: str, size: str, architect: bool
-) -> HttpResponse:
-    """The stored PDF of the incident's current version, or a page that waits for it.
-
-    Never renders: a version not stored yet is enqueued and answered at once with "Preparing
-    the PDF…" (202, refreshing itself), which offers the previous version; a failed version
-    gets its reason (503). The page's htmx poll (HX-Request) gets its status fragment only.
-    """
-    stamp = brief_stamp(incident)
-    document = PdfDocument.objects.filter(incident_id=incident.pk, kind=kind, size=size).first()
-    if request.GET.get("version") == "previous" and document is not None and document.file:
-        return _stream(request, incident, document) or _preparing(request, incident, document)
-    if document is None or not (document.is_ready_for(stamp) or document.has_failed_for(stamp)):
-        request_render(incident=incident, kind=kind, size=size)
-        # The immediate backend (no worker) has rendered it by now; a queue has not.
-        document = PdfDocument.objects.get(incident_id=incident.pk, kind=kind, size=size)
-    polling = request.headers.get("HX-Request") == "true"
-    if document.is_ready_for(stamp):
-        if polling:
-            return _status(request, incident, document, "ready")
-        return _stream(request, incident, document) or _preparing(request, incident, document)
-    if document.has_failed_for(stamp):
-        if polling:
-            return _status(request, incident, document, "failed", architect=architect)
-        return render(
-            request,
-            "briefs/pdf_failed.html",
-            _context(request, incident, document, architect=architect),
-            status=503,
-        )
-    if polling:
-        return HttpResponse(status=204)
-    return _preparing(request, incident, document)
-
-
-def _context(
-    request: HttpRequest, incident: Incident, document: PdfDocument, **extra: Any
-) -> dict[str, Any]:
-    current = request.GET.copy()
-    current.pop("version", None)
-    previous = current.copy()
-    previous["version"] = "previous"
-    path = request.path
-    return {
-        "incident": incident,
-        "document": document,
-        "reason": document.failure,
-        "timeout_seconds": settings.PDF_RENDER_TIMEOUT_SECONDS,
-        "memory_mb": settings.PDF_RENDER_MEMORY_MB,
-        "poll_url": f"{path}?{current.urlencode()}" if current else path,
-        "previous_url": f"{path}?{previous.urlencode()}" if document.file else "",
-        "previous_at": document.rendered_at if document.file else None,
-        "zone": None,  # base_public.html: no zone switch on these pages
-        **extra,
-    }
-
-
-def _preparing(request: HttpRequest, incident: Incident, document: PdfDocument) -> HttpResponse:
-    response = render(
-        request, "briefs/pdf_preparing.html", _context(request, incident, document), status=202
-    )
-    # Without JavaScript the page reloads itself; with it, htmx polls the status too.
-    # Cache-Control comes from briefs.middleware (no-store), as for every page.
-    response["Refresh"] = "2"
-    return response
-
-
-def _status(
-    request: HttpRequest, incident: Incident, document: PdfDocument, state: str, **extra: Any
-) -> HttpResponse:
-    context = _context(request, incident, document, state=state, **extra)
-    # The partial renders without the page's {% timezone %}: times in the incident's zone.
-    with timezone.override(incident.zone):
-        response = render(request, "briefs/pdf_preparing.html#status", context, status=STOP_POLLING)
-    return response
-
-
-def _stream(request: HttpRequest, incident: Incident, document: PdfDocument) -> HttpResponse | None:
-    """The stored file with its ETag (304 to a repeat), or None when the file is lost.
-
-    Read whole rather than streamed through FileResponse: a brief's PDF is a few hundred KB,
-    and the views (and the guess limit's decorator) are typed to return an HttpResponse.
-    """
-    etag = f'"{hashlib.sha256(document.file.encode()).hexdigest()[:32]}"'
-    not_modified = get_conditional_response(request, etag=etag)
-    if not_modified is not None:
-        not_modified["ETag"] = etag
-        return not_modified
-    try:
-        with pdf_storage().open(document.file, "rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        _forget_lost_file(document)
-        return None
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(
-        incident.title, _SUFFIXES[PdfKind(document.kind)]
-    )
-    response["ETag"] = etag
-    return response
-
-
-def _forget_lost_file(document: PdfDocument) -> None:
-    """The storage lost the file (a wiped folder, a new machine): render it again."""
+def forget_lost_file(document: PdfDocument) -> None:
+    """The storage lost the file (a wiped folder, a new machine): render it again. A download
+    that finds the file missing calls this (briefs.pdf_downloads)."""
     logger.warning("Stored PDF %s is missing; rendering it again", document.file)
     PdfDocument.objects.filter(pk=document.pk, file=document.file).update(
         file="",
@@ -357,35 +281,3 @@ def _forget_lost_file(document: PdfDocument) -> None:
     )
     _enqueue(document.pk)
     document.refresh_from_db()
-
-
-# --- Executive links --------------------------------------------------------------------------
-
-
-def link_pdf_response(
-    request: HttpRequest, token: str, incident: Incident, *, kind: str
-) -> HttpResponse:
-    """An executive link's PDF: in the incident's zone (never the reader's cookie), A4 or
-    Letter, and at most SHARE_LINK_PDF_LIMIT downloads a minute per link and client. The
-    preparing page's htmx polls are not counted: they never send a file."""
-    if request.headers.get("HX-Request") != "true" and _over_link_limit(request, token):
-        response = render(request, "briefs/pdf_rate_limited.html", {"zone": None}, status=429)
-        response["Retry-After"] = "60"
-        return response
-    size = size_from_request(request)
-    return pdf_file_response(request, incident, kind=kind, size=size, architect=False)
-
-
-def _over_link_limit(request: HttpRequest, token: str) -> bool:
-    minute = int(time.time() // 60)
-    who = hashlib.sha256(f"{token}|{client_key(request)}".encode()).hexdigest()[:32]
-    key = f"briefs:pdf-downloads:{who}:{minute}"
-    # add() then incr(): the first download of the minute creates the counter, and every
-    # replica counts in the same shared cache.
-    cache.add(key, 0, 90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, 90)
-        count = 1
-    return count > settings.SHARE_LINK_PDF_LIMIT

@@ -428,7 +428,7 @@ def _describe(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-# --- Fingerprint: part of every PDF cache key (briefs.page_cache) -----------------------------
+# --- Fingerprint: part of every stored PDF's version (briefs.pdf_documents.document_stamp) ----
 
 
 @cache

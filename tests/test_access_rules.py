@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
@@ -20,6 +21,11 @@ from briefs.models import (
     LINK_INCIDENT_FIELDS,
     BriefKey,
     Incident,
+    PdfDocument,
+    PdfFailure,
+    PdfKind,
+    PdfSize,
+    PdfStatus,
     ShareLink,
     ShareLinkGuesses,
 )
@@ -42,12 +48,30 @@ def brief_key_by_orm(
         .annotate(newest=Max("last_viewed_at"))
         .values("newest")
     )
+    failed_pdf = PdfDocument.objects.filter(
+        incident=OuterRef("pk"),
+        kind=PdfKind.BRIEF,
+        size=PdfSize.default(),
+        status=PdfStatus.FAILED,
+    )
     rows = (
         Incident.objects.editable_by(user)
         .filter(public_id=public_id)
-        .annotate(links_viewed_at=Subquery(newest_visit))
+        .annotate(
+            links_viewed_at=Subquery(newest_visit),
+            pdf_failed_stamp=Coalesce(Subquery(failed_pdf.values("stamp")), Value("")),
+            pdf_failure=Coalesce(Subquery(failed_pdf.values("failure")), Value("")),
+        )
         .order_by()
-        .values_list("pk", "version", "updated_at", "status", "links_viewed_at")[:1]
+        .values_list(
+            "pk",
+            "version",
+            "updated_at",
+            "status",
+            "links_viewed_at",
+            "pdf_failed_stamp",
+            "pdf_failure",
+        )[:1]
     )
     return next((BriefKey(*row) for row in rows), None)
 
@@ -114,6 +138,15 @@ def world(db: None) -> World:
         now=now - timedelta(hours=2),
     )
     tokens["wrong"] = "not-a-token"
+    # The brief's default PDF failed for Shared; other documents' failures are not the page's.
+    failed = {"status": PdfStatus.FAILED, "failure": PdfFailure.TIMEOUT}
+    PdfDocument.objects.create(
+        incident=shared, kind=PdfKind.BRIEF, size=PdfSize.default(), stamp="v2", **failed
+    )
+    other_size = PdfSize.LETTER if PdfSize.default() == PdfSize.A4 else PdfSize.A4
+    PdfDocument.objects.create(incident=theirs, kind=PdfKind.BRIEF, size=other_size, **failed)
+    PdfDocument.objects.create(incident=theirs, kind=PdfKind.RCA, size=PdfSize.default(), **failed)
+    PdfDocument.objects.create(incident=private, kind=PdfKind.BRIEF, size=PdfSize.default())
     return World(owner, collaborator, outsider, [shared, theirs, private], tokens)
 
 
@@ -174,10 +207,13 @@ def test_the_brief_key_by_hand_returns_what_the_orm_returns(world: World, who: s
     if "Shared" in seen:  # the newest visit of its links, read as an aware datetime
         shared = keys["Shared"]
         assert shared is not None and shared.links_viewed_at is not None
+        assert (shared.pdf_failed_stamp, shared.pdf_failure) == ("v2", PdfFailure.TIMEOUT)
         assert timezone.is_aware(shared.links_viewed_at) and timezone.is_aware(shared.updated_at)
     if who == "outsider":  # a revoked link's visit counts too: it is listed on the page
         theirs = keys["Theirs, shared with the owner"]
         assert theirs is not None and theirs.links_viewed_at is not None
+        # Another size's or the RCA's failure is not the brief page's.
+        assert (theirs.pdf_failed_stamp, theirs.pdf_failure) == ("", "")
 
 
 def test_the_dashboard_stamp_by_hand_returns_what_the_orm_returns(world: World) -> None:

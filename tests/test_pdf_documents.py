@@ -17,10 +17,18 @@ from django.test import Client
 from pypdf import PdfReader
 
 from briefs import pdf_documents, pdf_engine
-from briefs.models import Incident, PdfDocument, PdfFailure, PdfKind, PdfSize, PdfStatus
+from briefs.models import (
+    STAMP_LENGTH,
+    Incident,
+    PdfDocument,
+    PdfFailure,
+    PdfKind,
+    PdfSize,
+    PdfStatus,
+)
 from briefs.page_cache import brief_stamp
-from briefs.pdf_documents import render_document, request_render
-from briefs.seed import make_estimate, make_incident
+from briefs.pdf_documents import document_stamp, render_document, request_render
+from briefs.seed import make_estimate, make_incident, make_user
 from briefs.services import _touch, share_link_create, update_post
 from briefs.tasks import render_pdf_document
 from tests.factories import pdf_text
@@ -188,7 +196,7 @@ def test_a_change_during_a_render_leads_to_exactly_one_more(brief: Incident) -> 
     stamps: list[str] = []
 
     def render_and_change(incident: Incident, kind: str, size: str) -> bytes:
-        stamps.append(brief_stamp(incident))
+        stamps.append(document_stamp(incident))
         if len(stamps) == 1:
             for _ in range(3):
                 _touch(incident.pk)  # the architect posts while the first render runs
@@ -199,7 +207,7 @@ def test_a_change_during_a_render_leads_to_exactly_one_more(brief: Incident) -> 
     brief.refresh_from_db()
     document = brief_document(brief)
     assert len(stamps) == 2
-    assert stamps[1] == brief_stamp(brief)
+    assert stamps[1] == document_stamp(brief)
     assert (document.status, document.file_stamp) == (PdfStatus.READY, stamps[1])
     # The first version's file is gone; only the newest is kept.
     assert len(storages["pdfs"].listdir(str(brief.public_id))[1]) == 1
@@ -260,10 +268,13 @@ def test_a_version_not_ready_gets_the_preparing_page_with_the_previous_version(
     response = owner_client.get(url)
 
     assert response.status_code == 202
-    assert response["Refresh"] == "2"
     html = response.content.decode()
     assert "Preparing the PDF…" in html
     assert f'hx-get="{url}"' in html and 'hx-trigger="every 1s"' in html
+    # One way to the file per browser: htmx with JavaScript, a refresh only without it (a
+    # Refresh header would reload with JavaScript too, and download a second time).
+    assert "Refresh" not in response
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
     assert "Download the previous version</a> (made 1 Mar, 12:00 CET)" in html
     # CSP: every script is a static file.
     assert re.findall(r"<script(?![^>]*\ssrc=)", html) == []
@@ -393,3 +404,112 @@ def test_an_executive_sees_why_without_the_architects_advice(
     poll = client.get(f"/b/{token}/pdf", headers={"HX-Request": "true"})
     assert poll.status_code == 286
     assert "The timeline is too long to print" in poll.content.decode()
+
+
+# --- A new PDF engine -----------------------------------------------------------------------
+
+
+def test_a_new_pdf_engine_makes_the_stored_pdf_the_previous_version(
+    owner_client: Client, brief: Incident, fake_render: mock.MagicMock, settings: Any
+) -> None:
+    url = f"/incidents/{brief.public_id}/pdf"
+    assert owner_client.get(url).status_code == 200
+    settings.TASKS = DUMMY
+    # A deploy with another pdf.css, font or WeasyPrint: the fingerprint (once per process)
+    # is another one, and the brief itself has not changed.
+    with mock.patch.object(pdf_engine, "engine_fingerprint", return_value="f" * 64):
+        waiting = owner_client.get(url)
+        assert waiting.status_code == 202
+        assert "Download the previous version" in waiting.content.decode()
+        render_document(brief_document(brief).pk)  # the new worker's turn
+        assert brief_document(brief).file_stamp.endswith("|" + "f" * 16)
+        assert owner_client.get(url).status_code == 200
+    assert fake_render.call_count == 2
+
+
+def test_the_stamp_names_the_running_engine(brief: Incident) -> None:
+    assert document_stamp(brief) == f"{brief_stamp(brief)}|{pdf_engine.engine_fingerprint()[:16]}"
+    assert len(document_stamp(brief)) <= STAMP_LENGTH
+
+
+# --- The preparing page and the link's limit ------------------------------------------------
+
+
+def test_waiting_for_a_link_pdf_does_not_count_as_downloads(
+    client: Client, brief: Incident, owner: User, settings: Any, fake_render: mock.MagicMock
+) -> None:
+    settings.SHARE_LINK_PDF_LIMIT = 2
+    settings.TASKS = DUMMY
+    _, token = share_link_create(incident=brief, created_by=owner, label="CEO")
+    url = f"/b/{token}/pdf"
+    # The page, its reloads without JavaScript, and htmx's polls: nothing sent, nothing counted.
+    reloads = [client.get(url).status_code for _ in range(5)]
+    polls = [client.get(url, headers={"HX-Request": "true"}).status_code for _ in range(3)]
+    assert (reloads, polls) == ([202] * 5, [204] * 3)
+
+    render_document(brief_document(brief).pk)
+
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+# --- The brief page -------------------------------------------------------------------------
+
+
+def test_the_brief_page_says_why_its_pdf_failed_until_the_brief_changes(
+    owner_client: Client,
+    brief: Incident,
+    owner: User,
+    client: Client,
+    fake_render: mock.MagicMock,
+) -> None:
+    page_url = f"/incidents/{brief.public_id}/"
+    notice = "The PDF of this version could not be made."
+    assert notice not in owner_client.get(page_url).content.decode()  # and now cached
+
+    fake_render.side_effect = pdf_engine.PdfRenderTimeout("the PDF took longer than 30 s")
+    request_render(incident=brief, kind=PdfKind.BRIEF, size=PdfSize.A4)
+
+    html = owner_client.get(page_url).content.decode()
+    assert notice in html
+    assert "The timeline is too long to print: laying it out took too long (over" in html
+    assert "shorten the longest updates" in html
+    # Drawn afresh (a message, an unusual address) the page says the same.
+    assert notice in owner_client.get(f"{page_url}?corrects=1").content.decode()
+
+    fake_render.side_effect = None
+    request_render(incident=changed(brief), kind=PdfKind.BRIEF, size=PdfSize.A4)
+    assert notice not in owner_client.get(page_url).content.decode()
+
+
+def test_the_brief_page_is_silent_about_a_failure_of_an_older_version(
+    owner_client: Client, brief: Incident, fake_render: mock.MagicMock, settings: Any
+) -> None:
+    fake_render.side_effect = pdf_engine.PdfRenderMemory("more memory than its limit")
+    request_render(incident=brief, kind=PdfKind.BRIEF, size=PdfSize.A4)
+    changed(brief)  # its render is not enqueued here: the row still says failed
+    html = owner_client.get(f"/incidents/{brief.public_id}/").content.decode()
+    assert "could not be made" not in html
+
+
+# --- Admin ----------------------------------------------------------------------------------
+
+
+def test_the_admin_lists_stored_pdfs_read_only(
+    client: Client, brief: Incident, fake_render: mock.MagicMock
+) -> None:
+    request_render(incident=brief, kind=PdfKind.BRIEF, size=PdfSize.A4)
+    fake_render.side_effect = pdf_engine.PdfRenderMemory("more memory than its limit")
+    request_render(incident=brief, kind=PdfKind.BRIEF, size=PdfSize.LETTER)
+    client.force_login(make_user(username="root", password="x", is_staff=True, is_superuser=True))
+    listing = client.get("/admin/briefs/pdfdocument/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "Order processing outage" in html
+    assert f"{len(FAKE_PDF)}\xa0bytes" in html
+    assert "Ready" in html and "Failed" in html and "Needed too much memory" in html
+    assert client.get("/admin/briefs/pdfdocument/add/").status_code == 403
+    document = brief_document(brief)
+    change = client.get(f"/admin/briefs/pdfdocument/{document.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    assert client.post(f"/admin/briefs/pdfdocument/{document.pk}/delete/").status_code == 403

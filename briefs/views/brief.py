@@ -42,7 +42,8 @@ from briefs.models import (
     Status,
 )
 from briefs.page_cache import LiveRegion, brief_stamp, cached_html, stamp_of
-from briefs.pdf_documents import pdf_file_response, size_from_request
+from briefs.pdf_documents import brief_pdf_failure, failure_of_version
+from briefs.pdf_downloads import pdf_file_response, size_from_request
 from briefs.services import (
     UpdatesTooFrequent,
     update_post,
@@ -125,14 +126,22 @@ def _brief_page_context(
     incident: Incident,
     *,
     live: LiveRegion,
+    pdf_failure: str,
     form: UpdateForm | None = None,
     csrf_token: str | None = None,
 ) -> dict[str, Any]:
-    """The context of the architect's brief page (its `live` region comes from the cache)."""
+    """The context of the architect's brief page (its `live` region comes from the cache).
+
+    `pdf_failure` is `brief_pdf_failure`'s answer: the export area says why the PDF could not
+    be made, so the architect learns it on the brief, not only when a download fails.
+    """
     now = live.now
     context = {
         "incident": incident,
         "live": live.html(),
+        "pdf_failure": pdf_failure,
+        "timeout_seconds": settings.PDF_RENDER_TIMEOUT_SECONDS,
+        "memory_mb": settings.PDF_RENDER_MEMORY_MB,
         "form": form
         or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
         "links": list(incident.share_links.all()),
@@ -171,13 +180,16 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
         response = HttpResponse(live.html())
         response["ETag"] = live.etag
         return get_conditional_response(request, etag=live.etag, response=response) or response
+    # A render that fails does not move the brief's stamp: the failure is part of the page's key.
+    pdf_failure = failure_of_version(
+        failed_stamp=key.pdf_failed_stamp, failure=key.pdf_failure, incident_stamp=live.stamp
+    )
     if messages.get_messages(request) or request.GET.urlencode() not in _CACHED_QUERIES:
         # A message to show once, or a rarer address ("Correct this", or anything else a
         # client adds, which must not crowd the cache): drawn for this response only.
         incident = incident_for_editor(request, public_id, with_rows=False)
-        return render(
-            request, "briefs/brief.html", _brief_page_context(request, incident, live=live)
-        )
+        context = _brief_page_context(request, incident, live=live, pdf_failure=pdf_failure)
+        return render(request, "briefs/brief.html", context)
 
     # Otherwise the page is cached per user, address, brief version, minute and zone (`live.key`)
     # and last executive visit. Drawing the side panel's forms costs far more than the rest.
@@ -190,12 +202,15 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             str(key.links_viewed_at),
             # base.html proposes a time zone until the user has one.
             str(request.session.get(PROPOSE_ZONE, False)),
+            pdf_failure,
         ]
     )
 
     def render_page() -> str:
         incident = incident_for_editor(request, public_id, with_rows=False)
-        context = _brief_page_context(request, incident, live=live, csrf_token=CSRF_SLOT)
+        context = _brief_page_context(
+            request, incident, live=live, pdf_failure=pdf_failure, csrf_token=CSRF_SLOT
+        )
         return render_to_string("briefs/brief.html", context, request=request)
 
     page_key = hashlib.sha256(material.encode()).hexdigest()
@@ -253,7 +268,10 @@ def _update_form_refused(
     """The form again, with its errors and everything typed: the page, or for htmx the form."""
     if not request.htmx:
         region = _incident_live(request, incident, now)
-        context = _brief_page_context(request, incident, live=region, form=form)
+        failure = brief_pdf_failure(incident.pk, region.stamp)
+        context = _brief_page_context(
+            request, incident, live=region, pdf_failure=failure, form=form
+        )
         return render(request, "briefs/brief.html", context, status=status)
     context = {"form": form, "incident": incident, "brief_url": request.path}
     response = render(request, "briefs/brief.html#update_form", context, status=status)

@@ -28,7 +28,7 @@ from briefs.history import incident_history_entries
 from briefs.meeting_script import cadence_words
 from briefs.middleware import zone_from_request
 from briefs.models import ActionItem, Incident, PdfKind, Status
-from briefs.pdf_documents import pdf_file_response, size_from_request
+from briefs.pdf_downloads import pdf_file_response, size_from_request
 from briefs.services import (
     ActionInput,
     DecisionInput,

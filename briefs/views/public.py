@@ -41,7 +41,7 @@ from briefs.models import (
     ShareLink,
 )
 from briefs.page_cache import LiveRegion, cached_html, stamp_of
-from briefs.pdf_documents import link_pdf_response
+from briefs.pdf_downloads import link_pdf_response
 from briefs.views.common import HtmxHttpRequest
 
 logger = logging.getLogger(__name__)

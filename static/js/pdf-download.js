@@ -1,6 +1,7 @@
-// "Preparing the PDF…" (templates/briefs/pdf_preparing.html): once htmx swaps in the ready
-// status, start the download (CSP: no inline script). The status ends htmx's polling (286),
-// so the download starts once.
+// "Preparing the PDF…" (templates/briefs/pdf_preparing.html), with JavaScript the one way to the
+// file: once htmx swaps in the ready status, open the file (CSP: no inline script). The ready
+// status ends htmx's polling (286) and is marked started, so the download starts once; the
+// page's refresh applies only without JavaScript (<noscript>).
 (function () {
   "use strict";
   document.addEventListener("htmx:afterSettle", function () {

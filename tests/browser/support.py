@@ -36,6 +36,9 @@ README_SHOTS = {
         "executive-brief",
         "phone",
     ): "executive-link.png",
+    ("architect_downloads_the_pdf_while_it_is_prepared", "pdf-preparing", "desktop"): (
+        "pdf-preparing.png"
+    ),
 }
 README_WIDTH = 960  # desktop shots are scaled down to this; phone shots stay as taken
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
