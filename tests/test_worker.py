@@ -301,3 +301,12 @@ def test_compose_web_and_workers_share_the_stored_pdfs() -> None:
         assert "- pdfs:/app/var/pdfs" in block, service
     assert "\n  pdfs:" in compose.split("\nvolumes:\n")[-1]
     assert "mkdir -p /app/var/pdfs" in (root / "Dockerfile").read_text()
+
+
+def test_an_idle_worker_looks_for_jobs_as_often_as_the_setting_says(settings: Settings) -> None:
+    # db_worker's own default is a second; a posted update's PDF must be ready within two.
+    from briefs.management.commands.worker import Command
+
+    settings.TASK_POLL_SECONDS = 0.1
+    options = Command().create_parser("manage.py", "worker").parse_args([])
+    assert options.interval == 0.1
