@@ -11,14 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 
 from briefs.exports import content_disposition
-from briefs.models import Incident, PdfDocument, PdfKind, PdfSize
+from briefs.models import Incident, PdfDocument, PdfKind, PdfSize, ShareLinkDownloads
 from briefs.pdf_documents import (
     document_stamp,
     forget_lost_file,
@@ -189,14 +188,6 @@ def link_pdf_response(
 
 def _over_link_limit(request: HttpRequest, token: str) -> bool:
     minute = int(time.time() // 60)
+    # Every replica counts in the same table; the token is hashed, as links keep it.
     who = hashlib.sha256(f"{token}|{client_key(request)}".encode()).hexdigest()[:32]
-    key = f"briefs:pdf-downloads:{who}:{minute}"
-    # add() then incr(): the first download of the minute creates the counter, and every
-    # replica counts in the same shared cache.
-    cache.add(key, 0, 90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, 90)
-        count = 1
-    return count > settings.SHARE_LINK_PDF_LIMIT
+    return ShareLinkDownloads.objects.count_download(who, minute) > settings.SHARE_LINK_PDF_LIMIT

@@ -25,6 +25,7 @@ from briefs.models import (
     PdfKind,
     PdfSize,
     PdfStatus,
+    ShareLinkDownloads,
 )
 from briefs.page_cache import brief_stamp
 from briefs.pdf_documents import document_stamp, render_document, request_render
@@ -343,6 +344,31 @@ def test_the_executive_pdf_is_in_the_incidents_zone_whatever_the_cookie(
     text = pdf_text(with_cookie.content)
     assert "CET" in text and "JST" not in text
     assert PdfDocument.objects.filter(incident=brief).count() == 1
+
+
+def test_every_link_download_is_counted_per_client_and_minute(db: None) -> None:
+    counts = [ShareLinkDownloads.objects.count_download("reader", 100) for _ in range(3)]
+    assert counts == [1, 2, 3]
+    assert ShareLinkDownloads.objects.count_download("another", 100) == 1
+    # A client's first download of a new minute clears the minutes gone by.
+    assert ShareLinkDownloads.objects.count_download("reader", 101) == 1
+    assert list(ShareLinkDownloads.objects.values_list("client", "minute", "downloads")) == [
+        ("reader", 101, 1)
+    ]
+
+
+def test_a_stored_pdf_through_a_link_costs_three_queries(
+    client: Client,
+    brief: Incident,
+    owner: User,
+    fake_render: mock.MagicMock,
+    django_assert_num_queries: Any,
+) -> None:
+    _, token = share_link_create(incident=brief, created_by=owner, label="CEO")
+    assert client.get(f"/b/{token}/pdf").status_code == 200
+    # The link, the stored document, the download count: no render, no cache table scans.
+    with django_assert_num_queries(3):
+        assert client.get(f"/b/{token}/pdf").status_code == 200
 
 
 def test_link_downloads_are_limited_per_link_and_client(

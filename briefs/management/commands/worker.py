@@ -9,10 +9,10 @@ import logging
 import os
 import threading
 import time
+from argparse import ArgumentParser
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import CommandParser
 from django.db import DatabaseError, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
@@ -51,7 +51,7 @@ def reap_forever(interval: float) -> None:
 class Command(db_worker.Command):
     help = "Run a background worker (django-tasks-db's db_worker) that also re-queues lost jobs"
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         # db_worker looks for a job once a second when idle; a posted update must reach a
         # downloadable PDF within 2 s (make bench), and the render takes about one of them.
