@@ -1,9 +1,9 @@
 """Every cache of what the brief shows. Each is keyed by a stamp of what the page shows (see
 `brief_stamp`), so an entry is never stale, only unused, and nothing needs invalidating.
 
-The fragment cache (rendered HTML, this process's memory) and the live region built on it; and
-the PDF cache (this process's copy in front of the shared cache). Both live here, not beside
-what they store, so one module answers "what is cached, and what moves its key".
+The fragment cache (rendered HTML, this process's memory) and the live region built on it, in
+one module that answers "what is cached, and what moves its key". PDFs are not cached: they are
+stored files of a version (briefs.pdf_documents).
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def pdf_file_response(
         )
     if polling:
         return HttpResponse(status=204)
-    return _preparing(request, incident, document)
+    return _preparing(request, incident, document, architect=architect)
 
 
 def _context(
@@ -107,12 +107,13 @@ def _context(
     }
 
 
-def _preparing(request: HttpRequest, incident: Incident, document: PdfDocument) -> HttpResponse:
+def _preparing(
+    request: HttpRequest, incident: Incident, document: PdfDocument, *, architect: bool = False
+) -> HttpResponse:
     # It reloads itself only without JavaScript (a refresh inside <noscript>): see the template.
     # Cache-Control comes from briefs.middleware (no-store), as for every page.
-    return render(
-        request, "briefs/pdf_preparing.html", _context(request, incident, document), status=202
-    )
+    context = _context(request, incident, document, architect=architect)
+    return render(request, "briefs/pdf_preparing.html", context, status=202)
 
 
 def _status(

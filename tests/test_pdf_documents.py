@@ -280,6 +280,7 @@ def test_a_version_not_ready_gets_the_preparing_page_with_the_previous_version(
     # CSP: every script is a static file.
     assert re.findall(r"<script(?![^>]*\ssrc=)", html) == []
     assert "/static/js/pdf-download.js" in html
+    assert f'<a href="/incidents/{brief.public_id}/">Back to the brief</a>' in html
     assert len(default_task_backend.results) == 1  # type: ignore[attr-defined]
 
     previous = owner_client.get(f"{url}?version=previous")
@@ -430,6 +431,19 @@ def test_an_executive_sees_why_without_the_architects_advice(
     poll = client.get(f"/b/{token}/pdf", headers={"HX-Request": "true"})
     assert poll.status_code == 286
     assert "The timeline is too long to print" in poll.content.decode()
+
+
+def test_an_executive_waiting_for_a_pdf_gets_no_way_into_the_architects_pages(
+    client: Client, brief: Incident, owner: User, settings: Any
+) -> None:
+    _, token = share_link_create(incident=brief, created_by=owner, label="CEO")
+    settings.TASKS = DUMMY
+    waiting = client.get(f"/b/{token}/pdf")
+    assert waiting.status_code == 202
+    html = waiting.content.decode()
+    assert "Preparing the PDF…" in html
+    assert "Back to the brief" not in html
+    assert f"/incidents/{brief.public_id}" not in html
 
 
 # --- A new PDF engine -----------------------------------------------------------------------
