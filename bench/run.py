@@ -1005,11 +1005,10 @@ def change_brief(public_id: str) -> None:
 
 def stored_render_seconds(public_id: str) -> float:
     """How long the worker took to render the brief's stored PDF (its `render_seconds`)."""
-    from briefs.models import PdfDocument, PdfKind
-    from briefs.pdf_documents import default_size
+    from briefs.models import PdfDocument, PdfKind, PdfSize
 
     document = PdfDocument.objects.get(
-        incident__public_id=public_id, kind=PdfKind.BRIEF, size=default_size()
+        incident__public_id=public_id, kind=PdfKind.BRIEF, size=PdfSize.default()
     )
     if document.render_seconds is None:
         raise RuntimeError(f"the stored PDF of {public_id} has no render time")
