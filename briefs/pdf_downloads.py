@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -59,18 +60,25 @@ def pdf_file_response(
     only when a file is about to be sent (the link's download limit).
     """
     stamp = document_stamp(incident)
+    polling = request.headers.get("HX-Request") == "true"
+    previous = request.GET.get("version") == "previous"
+    # A file of this version already sent by this process: no row to read, no file to open.
+    key = f"pdf-file:{incident.pk}:{kind}:{size}:{stamp}"
+    kept = None if polling or previous else caches["fragments"].get(key)
+    if kept is not None:
+        refused = before_sending() if before_sending is not None else None
+        return refused or _file_response(request, incident, kind, *kept)
     document = PdfDocument.objects.filter(incident_id=incident.pk, kind=kind, size=size).first()
-    if request.GET.get("version") == "previous" and document is not None and document.file:
+    if previous and document is not None and document.file:
         return _send(request, incident, document, before_sending)
     if document is None or not (document.is_ready_for(stamp) or document.has_failed_for(stamp)):
         request_render(incident=incident, kind=kind, size=size)
         # The immediate backend (no worker) has rendered it by now; a queue has not.
         document = PdfDocument.objects.get(incident_id=incident.pk, kind=kind, size=size)
-    polling = request.headers.get("HX-Request") == "true"
     if document.is_ready_for(stamp):
         if polling:
             return _status(request, incident, document, "ready")
-        return _send(request, incident, document, before_sending)
+        return _send(request, incident, document, before_sending, keep_as=key)
     if document.has_failed_for(stamp):
         if polling:
             return _status(request, incident, document, "failed", architect=architect)
@@ -127,19 +135,34 @@ def _status(
 
 
 def _send(
-    request: HttpRequest, incident: Incident, document: PdfDocument, before_sending: Gate | None
+    request: HttpRequest,
+    incident: Incident,
+    document: PdfDocument,
+    before_sending: Gate | None,
+    *,
+    keep_as: str = "",
 ) -> HttpResponse:
     refused = before_sending() if before_sending is not None else None
     if refused is not None:
         return refused
-    return _stream(request, incident, document) or _preparing(request, incident, document)
+    return _stream(request, incident, document, keep_as) or _preparing(request, incident, document)
 
 
-def _stream(request: HttpRequest, incident: Incident, document: PdfDocument) -> HttpResponse | None:
+# How long this process keeps a sent file of the current version (briefs.page_cache's rule:
+# keyed by the version, so never stale, only unused).
+KEEP_SECONDS = 600
+
+
+def _stream(
+    request: HttpRequest, incident: Incident, document: PdfDocument, keep_as: str
+) -> HttpResponse | None:
     """The stored file with its ETag (304 to a repeat), or None when the file is lost.
 
     Read whole rather than streamed through FileResponse: a brief's PDF is a few hundred KB,
     and the views (and the guess limit's decorator) are typed to return an HttpResponse.
+    `keep_as`: the current version's key; this process keeps the file under it, so the next
+    download of that version reads no row and opens no file (make bench: a download costs no
+    more than the executive page).
     """
     etag = f'"{hashlib.sha256(document.file.encode()).hexdigest()[:32]}"'
     not_modified = get_conditional_response(request, etag=etag)
@@ -152,10 +175,20 @@ def _stream(request: HttpRequest, incident: Incident, document: PdfDocument) -> 
     except FileNotFoundError:
         forget_lost_file(document)
         return None
+    if keep_as:
+        caches["fragments"].set(keep_as, (etag, content), KEEP_SECONDS)
+    return _file_response(request, incident, document.kind, etag, content)
+
+
+def _file_response(
+    request: HttpRequest, incident: Incident, kind: str, etag: str, content: bytes
+) -> HttpResponse:
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        not_modified["ETag"] = etag
+        return not_modified
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition(
-        incident.title, _SUFFIXES[PdfKind(document.kind)]
-    )
+    response["Content-Disposition"] = content_disposition(incident.title, _SUFFIXES[PdfKind(kind)])
     response["ETag"] = etag
     return response
 
