@@ -562,3 +562,16 @@ def test_the_admin_lists_stored_pdfs_read_only(
     assert change.status_code == 200
     assert 'name="_save"' not in change.content.decode()
     assert client.post(f"/admin/briefs/pdfdocument/{document.pk}/delete/").status_code == 403
+
+
+def test_the_download_counts_cost_no_write_ahead_log_on_postgresql(db: None) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("unlogged tables exist on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpersistence FROM pg_class WHERE relname = %s",
+            [ShareLinkDownloads._meta.db_table],
+        )
+        assert cursor.fetchone() == ("u",)
