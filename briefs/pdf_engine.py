@@ -203,13 +203,6 @@ url_fetcher = StaticFilesURLFetcher()
 # --- Page furniture ---------------------------------------------------------------------------
 
 
-def page_size_for(requested: str | None) -> str:
-    """The page size for a request's ``?size=`` value, falling back to ``PDF_PAGE_SIZE``."""
-    if requested and requested.lower() in PAGE_SIZES:
-        return PAGE_SIZES[requested.lower()]
-    return PAGE_SIZES[settings.PDF_PAGE_SIZE.lower()]
-
-
 def page_css(size: str) -> str:
     """A stylesheet setting the page size (``A4`` or ``letter``); it beats pdf.css's default."""
     try:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import RequestFactory
 from fontTools.ttLib import TTFont
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,13 +27,14 @@ from weasyprint import HTML
 
 from briefs import pdf_engine
 from briefs.exports import content_disposition, download_filename
+from briefs.pdf_downloads import size_from_request
 from briefs.pdf_engine import (
+    PAGE_SIZES,
     PdfRenderError,
     PdfRenderTimeout,
     ResourceRefused,
     format_generated_label,
     page_css,
-    page_size_for,
     render_pdf,
     run_in_child,
     url_fetcher,
@@ -281,7 +283,13 @@ def test_page_size_beats_the_documents_own_page_rule() -> None:
     assert size_of(data) == LETTER
 
 
-def test_page_size_for_follows_the_query_then_the_setting(settings: Settings) -> None:
+def test_the_page_size_follows_the_query_then_the_setting(
+    settings: Settings, rf: RequestFactory
+) -> None:
+    def page_size_for(requested: str | None) -> str:
+        query = {} if requested is None else {"size": requested}
+        return PAGE_SIZES[size_from_request(rf.get("/", query))]
+
     settings.PDF_PAGE_SIZE = "A4"
     assert page_size_for(None) == "A4"
     assert page_size_for("letter") == "letter"
