@@ -1115,6 +1115,25 @@ class ShareLink(models.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _add_one(using: str, model: type[models.Model], column: str, client: str, minute: int) -> int:
+    """Insert `client`'s row for `minute` with `column` at 1, or add one to it; the new count.
+
+    One statement, so concurrent calls each count: the ORM has no "insert, or add one"
+    (`bulk_create`'s `update_conflicts` can only set the new row's values). Used by the
+    per-minute counters of wrong link tokens and of link downloads.
+    """
+    table = model._meta.db_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (client, minute, {column}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (client, minute) DO UPDATE SET {column} = {table}.{column} + 1 "
+            f"RETURNING {column}",
+            [client, minute],
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
 class ShareLinkGuessesQuerySet(models.QuerySet["ShareLinkGuesses"]):
     def misses(self, client: str, minute: int) -> QuerySet[ShareLinkGuesses, int]:
         """The count of one client's minute, as a one-column query (at most one row)."""
@@ -1129,20 +1148,12 @@ class ShareLinkGuessesQuerySet(models.QuerySet["ShareLinkGuesses"]):
         `update_conflicts` can only set the new row's values).
         tests/test_robustness.py has many clients guess at once and counts every miss.
         """
-        table = ShareLinkGuesses._meta.db_table
-        with transaction.atomic(using=self.db), connections[self.db].cursor() as cursor:
+        with transaction.atomic(using=self.db):
             # A miss never waits for another's clean-up: rows another miss is deleting right
             # now are skipped (SQLite, one writer at a time, ignores the clause).
             past = self.filter(minute__lt=minute).select_for_update(skip_locked=True)
             self.filter(pk__in=past.values("pk")).delete()
-            cursor.execute(
-                f"INSERT INTO {table} (client, minute, misses) VALUES (%s, %s, 1) "  # noqa: S608
-                f"ON CONFLICT (client, minute) DO UPDATE SET misses = {table}.misses + 1 "
-                "RETURNING misses",
-                [client, minute],
-            )
-            (misses,) = cursor.fetchone()
-        return int(misses)
+            return _add_one(self.db, ShareLinkGuesses, "misses", client, minute)
 
 
 class ShareLinkGuesses(models.Model):
@@ -1181,20 +1192,12 @@ class ShareLinkDownloadsQuerySet(models.QuerySet["ShareLinkDownloads"]):
         `COUNT(*)` of the whole cache table; this is one (CaptureQueriesContext on a stored
         download: 14 queries before, 3 after). tests/test_pdf_documents.py counts every call.
         """
-        table = ShareLinkDownloads._meta.db_table
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (client, minute, downloads) VALUES (%s, %s, 1) "  # noqa: S608
-                f"ON CONFLICT (client, minute) DO UPDATE SET downloads = {table}.downloads + 1 "
-                "RETURNING downloads",
-                [client, minute],
-            )
-            (downloads,) = cursor.fetchone()
+        downloads = _add_one(self.db, ShareLinkDownloads, "downloads", client, minute)
         if downloads == 1:
             # A client's first file of a minute clears the minutes gone by: once a minute at
             # most, never on every download.
             self.filter(minute__lt=minute).delete()
-        return int(downloads)
+        return downloads
 
 
 class ShareLinkDownloads(models.Model):
