@@ -13,8 +13,11 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 
+from briefs.chat import check_url
 from briefs.models import (
     AS_OF_WINDOW,
+    CHAT_LABEL_LENGTH,
+    CHAT_URL_LENGTH,
     ESTIMATE_FLAGS,
     MAX_CADENCE_MINUTES,
     MAX_CUSTOMERS,
@@ -27,6 +30,7 @@ from briefs.models import (
     TITLE_LENGTH,
     ActionKind,
     CeoDecision,
+    ChatKind,
     Confidence,
     Currency,
     EstimateConfidence,
@@ -876,3 +880,29 @@ class RcaForm(forms.ModelForm[RootCauseAnalysis]):
                 "went_badly",
             ]
         }
+
+
+# --- Chat webhooks (briefs/chat.py) -------------------------------------------------------------
+
+
+class ChatWebhookForm(forms.Form):
+    kind = forms.ChoiceField(label="Where", choices=ChatKind.choices, initial=ChatKind.SLACK)
+    label = forms.CharField(
+        label="Channel",
+        max_length=CHAT_LABEL_LENGTH,
+        help_text="How the delivery list names it, for example #exec-incidents.",
+    )
+    url = forms.CharField(
+        label="Webhook address",
+        max_length=CHAT_URL_LENGTH,
+        # A secret: shown once typed, never again once saved (ChatWebhook.masked_url).
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="The incoming webhook's https:// address from Slack or Teams.",
+    )
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"].strip()
+        problem = check_url(url)
+        if problem:
+            raise ValidationError(problem)
+        return url

@@ -1497,3 +1497,65 @@ class PdfDocument(models.Model):
 
     def has_failed_for(self, stamp: str) -> bool:
         return self.status == PdfStatus.FAILED and self.stamp == stamp
+
+
+# --- Chat webhooks (briefs/chat.py) -------------------------------------------------------------
+
+CHAT_LABEL_LENGTH = 80
+# Slack's and Teams' webhook URLs are 80 to 400 characters; Workflows' carry a signature.
+CHAT_URL_LENGTH = 1000
+
+
+class ChatKind(models.TextChoices):
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class ChatWebhookQuerySet(models.QuerySet["ChatWebhook"]):
+    def active(self) -> ChatWebhookQuerySet:
+        """The webhooks an incident's notices go to (briefs.chat.targets_for) and the brief lists."""
+        return self.filter(disabled_at__isnull=True)
+
+
+class ChatWebhook(models.Model):
+    """An incoming webhook of one incident's Slack or Teams channel.
+
+    The URL is the only credential a webhook has, so it is kept whole (it must be sent) but
+    shown only as `masked_url` once saved, and kept out of the audit history. Removing one
+    disables it: deliveries already recorded still name it.
+    """
+
+    # The foreign key's index serves briefs.chat.targets_for and the brief's list: an incident
+    # has a handful of webhooks, so no partial index on the active ones.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="chat_webhooks")
+    # Names the webhook in the architect's URLs (remove) and in delivery keys ("webhook:<id>").
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=5, choices=ChatKind)
+    label = models.CharField(max_length=CHAT_LABEL_LENGTH)
+    url = models.CharField(max_length=CHAT_URL_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ChatWebhookQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            _choices_check("chatwebhook", "kind", ChatKind),
+            models.CheckConstraint(
+                condition=Q(url__startswith="https://"), name="chatwebhook_url_https"
+            ),
+            *_max_lengths("chatwebhook", label=CHAT_LABEL_LENGTH, url=CHAT_URL_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}"
+
+    @property
+    def masked_url(self) -> str:
+        """Enough to tell two webhooks apart, not enough to post to one: host and last 4."""
+        host = self.url.removeprefix("https://").split("/", 1)[0]
+        return f"https://{host}/…{self.url[-4:]}"

@@ -23,6 +23,7 @@ from briefs.models import (
     ActionItem,
     ActionKind,
     CeoDecision,
+    ChatWebhook,
     EstimateConfidence,
     ImpactEstimate,
     Incident,
@@ -696,3 +697,28 @@ def timeline_unlocked() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('briefs.timeline_unlocked', 'off', true)")
+
+
+# --- Chat webhooks (briefs/chat.py) -------------------------------------------------------------
+
+
+def chat_webhook_add(
+    *, incident: Incident, created_by: User, kind: str, label: str, url: str
+) -> ChatWebhook:
+    """Add a Slack or Teams webhook to an incident. The URL must have passed
+    briefs.chat.check_url (the form does it); sending checks it again."""
+    with transaction.atomic():
+        webhook = ChatWebhook.objects.create(
+            incident=incident, created_by=created_by, kind=kind, label=label, url=url
+        )
+        _touch(incident.pk)  # the architect's brief lists its webhooks
+    return webhook
+
+
+def chat_webhook_disable(*, webhook: ChatWebhook, now: datetime | None = None) -> None:
+    """Stop an incident's notices going to a webhook. The row stays: deliveries name it."""
+    with transaction.atomic():
+        if ChatWebhook.objects.filter(pk=webhook.pk, disabled_at__isnull=True).update(
+            disabled_at=now or timezone.now()
+        ):
+            _touch(webhook.incident_id)

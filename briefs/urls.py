@@ -25,6 +25,12 @@ urlpatterns = [
         brief.share_link_revoke,
         name="share_link_revoke",
     ),
+    path(incident + "chat/", brief.chat_webhook_create, name="chat_webhook_create"),
+    path(
+        incident + "chat/<uuid:webhook_id>/remove",
+        brief.chat_webhook_remove,
+        name="chat_webhook_remove",
+    ),
     path(incident + "meeting/", followup.meeting_create, name="meeting_create"),
     path(incident + "actions/", followup.action_create, name="action_create"),
     path(

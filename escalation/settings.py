@@ -353,6 +353,48 @@ TASK_POLL_SECONDS = float(envdecimal("TASK_POLL_SECONDS", "0.1")) or 0.1  # 0 wo
 # posts a few; sixty is a script or a stuck key.
 UPDATE_POST_LIMIT_PER_MINUTE = envint("UPDATE_POST_LIMIT_PER_MINUTE", 6, minimum=1)
 
+# --- Chat webhooks (briefs/chat.py: Slack and Microsoft Teams incoming webhooks) -----------------
+CHAT_KINDS = ("slack", "teams")
+
+
+def envwebhooks(name: str) -> list[tuple[str, str]]:
+    """`kind:url` pairs, comma-separated: `slack:https://hooks.slack.com/services/...,teams:...`.
+
+    Only the form is checked here; the host rule and the address check run when briefs.chat
+    sends (a name may resolve elsewhere tomorrow), and on the form that adds one."""
+    pairs: list[tuple[str, str]] = []
+    for item in envlist(name):
+        kind, _, url = item.partition(":")
+        if kind not in CHAT_KINDS or not url.startswith("https://"):
+            # The URL is a secret: the message names the kind and the position, not the value.
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated slack:https://... or teams:https://... entries;"
+                f" entry {len(pairs) + 1} is not"
+            )
+        pairs.append((kind, url))
+    return pairs
+
+
+# Deployment-wide webhooks: every incident's notices go to these, beside the incident's own.
+CHAT_WEBHOOKS = envwebhooks("CHAT_WEBHOOKS")
+# Hosts a webhook may post to; "*.example.com" matches any name under example.com. Slack's
+# incoming webhooks, Teams' Office 365 connectors (old and new hosts) and Power Automate
+# Workflows (the connectors' replacement).
+CHAT_WEBHOOK_ALLOWED_HOSTS = envlist(
+    "CHAT_WEBHOOK_ALLOWED_HOSTS",
+    "hooks.slack.com,*.webhook.office.com,outlook.office.com,*.logic.azure.com,"
+    "*.environment.api.powerplatform.com",
+)
+# Loopback, private, link-local and other non-public addresses are refused (no server-side
+# request forgery into the network the app runs in). 1 allows them, and ports other than 443:
+# for a receiver on the same machine in development and tests only.
+CHAT_WEBHOOK_ALLOW_PRIVATE = envbool("CHAT_WEBHOOK_ALLOW_PRIVATE", False)
+CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS = envint("CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3, minimum=1)
+CHAT_WEBHOOK_TIMEOUT_SECONDS = envint("CHAT_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Certificate authorities (a PEM file) to trust instead of the system's, for webhooks behind a
+# TLS-inspecting proxy; empty: the system's. The tests' local receiver uses it for its self-signed certificate.
+CHAT_WEBHOOK_CA_FILE = envstr("CHAT_WEBHOOK_CA_FILE", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -30,11 +30,13 @@ from briefs import services
 from briefs.exports import markdown_response
 from briefs.forms import (
     ActionItemForm,
+    ChatWebhookForm,
     ShareLinkForm,
     UpdateForm,
 )
 from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
+    ChatWebhook,
     Incident,
     OperatingState,
     PdfKind,
@@ -129,6 +131,7 @@ def _brief_page_context(
     pdf_failure: str,
     form: UpdateForm | None = None,
     csrf_token: str | None = None,
+    chat_form: ChatWebhookForm | None = None,
 ) -> dict[str, Any]:
     """The context of the architect's brief page (its `live` region comes from the cache).
 
@@ -148,6 +151,9 @@ def _brief_page_context(
         "link_form": ShareLinkForm(),
         "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
         "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
+        # Chat webhooks (templates/briefs/_chat_webhooks.html).
+        "chat_webhooks": list(incident.chat_webhooks.active()),
+        "chat_form": chat_form or ChatWebhookForm(auto_id="chat_%s"),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
@@ -309,6 +315,42 @@ def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> H
     services.share_link_revoke(link=link)
     messages.success(request, f"The link “{link.label}” no longer opens the brief.")
     return redirect(reverse("briefs:incident_brief", args=[public_id]) + "#links")
+
+
+# --- Chat webhooks (briefs/chat.py) -----------------------------------------------------------
+
+
+@require_POST
+def chat_webhook_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    incident = incident_for_editor(request, public_id, with_rows=False)
+    form = ChatWebhookForm(request.POST, auto_id="chat_%s")
+    if not form.is_valid():
+        # The page again with the form as typed and its errors: nothing is lost.
+        region = _incident_live(request, incident, timezone.now())
+        failure = brief_pdf_failure(incident.pk, region.stamp)
+        context = _brief_page_context(
+            request, incident, live=region, pdf_failure=failure, chat_form=form
+        )
+        response = render(request, "briefs/brief.html", context, status=400)
+        add_never_cache_headers(response)  # it holds the webhook address as typed
+        return response
+    webhook = services.chat_webhook_add(
+        incident=incident,
+        created_by=current_user(request),
+        kind=form.cleaned_data["kind"],
+        label=form.cleaned_data["label"],
+        url=form.cleaned_data["url"],
+    )
+    messages.success(request, f"This incident's notices now also go to {webhook}.")
+    return redirect(reverse("briefs:incident_brief", args=[public_id]) + "#chat")
+
+
+@require_POST
+def chat_webhook_remove(request: HttpRequest, public_id: UUID, webhook_id: UUID) -> HttpResponse:
+    webhook = incident_row_for_editor(request, ChatWebhook, public_id, webhook_id)
+    services.chat_webhook_disable(webhook=webhook)
+    messages.success(request, f"This incident's notices no longer go to {webhook}.")
+    return redirect(reverse("briefs:incident_brief", args=[public_id]) + "#chat")
 
 
 # --- Exports ----------------------------------------------------------------------------------

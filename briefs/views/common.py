@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
 from briefs.brief_content import brief_queryset
-from briefs.models import ActionItem, Incident, ShareLink
+from briefs.models import ActionItem, ChatWebhook, Incident, ShareLink
 
 # Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is
 # replaced in every response: the token is the only per-request secret those pages hold.
@@ -43,10 +43,10 @@ def incident_for_editor(
     return get_object_or_404(queryset.editable_by(request.user), public_id=public_id)
 
 
-def incident_row_for_editor[Row: (ActionItem, ShareLink)](
+def incident_row_for_editor[Row: (ActionItem, ShareLink, ChatWebhook)](
     request: HttpRequest, model: type[Row], public_id: UUID, row_id: UUID
 ) -> Row:
-    """A row of an incident (an action item, an executive link), under the incident's access
+    """A row of an incident (an action item, an executive link, a chat webhook), under the incident's access
     rule: 404 for an outsider, and for a row of another incident."""
     return get_object_or_404(
         model.objects.select_related("incident"),
