@@ -14,10 +14,10 @@ import hashlib
 import http.client
 import ipaddress
 import json
+import math
 import re
 import socket
 import ssl
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -137,7 +137,9 @@ class Destination:
     host: str
     port: int
     target: str  # the path and query: what the request line asks for
-    address: str  # the checked address the connection goes to
+    # The checked addresses, the only ones the connection goes to (tried in order, as a client
+    # does when a name has both an IPv6 and an IPv4 address).
+    addresses: tuple[str, ...]
 
 
 def url_problem(url: str) -> str | None:
@@ -170,8 +172,7 @@ def destination(url: str) -> Destination:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or 443
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    addresses = [str(info[4][0]) for info in infos]
+    addresses = resolve(host, port)
     # Every address, not only the one used: a name that also points inside is refused.
     refused = [address for address in addresses if not address_allowed(address)]
     if refused or not addresses:
@@ -180,7 +181,13 @@ def destination(url: str) -> Destination:
             "webhooks may only post to the public internet."
         )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(host=host, port=port, target=target, address=addresses[0])
+    return Destination(host=host, port=port, target=target, addresses=tuple(addresses))
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` has now, in the order to try them (OSError if none)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def check_url(url: str) -> str | None:
@@ -198,21 +205,44 @@ def check_url(url: str) -> str | None:
 # --- Posting ----------------------------------------------------------------------------------
 
 
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """A TLS socket whose every read waits at most until `deadline`: the socket timeout bounds
+    one read, this the whole answer, so a receiver that answers one byte at a time cannot hold
+    a worker past CHAT_WEBHOOK_TIMEOUT_SECONDS."""
+
+    deadline = math.inf
+
+    def recv_into(self, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no whole answer within the total timeout")
+        self.settimeout(remaining)
+        return super().recv_into(buffer, nbytes, flags)
+
+
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to an address already checked, with TLS (SNI, certificate) for the host's name."""
 
-    def __init__(self, where: Destination, *, tls: ssl.SSLContext, timeout: float) -> None:
+    def __init__(self, where: Destination, *, timeout: float, deadline: float) -> None:
+        tls = ssl.create_default_context(cafile=settings.CHAT_WEBHOOK_CA_FILE or None)
+        tls.sslsocket_class = _DeadlineSSLSocket
         super().__init__(where.host, where.port, timeout=timeout, context=tls)
-        self._address = where.address
+        self._addresses = where.addresses
         self._tls = tls
+        self._deadline = deadline
 
     def connect(self) -> None:
-        raw = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
-
-
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=settings.CHAT_WEBHOOK_CA_FILE or None)
+        for address in self._addresses:
+            try:
+                raw = socket.create_connection((address, self.port), self.timeout)
+                break
+            except OSError:
+                if address == self._addresses[-1]:
+                    raise
+        sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+        assert isinstance(sock, _DeadlineSSLSocket)
+        sock.deadline = self._deadline
+        self.sock = sock
 
 
 def _post_json(url: str, body: bytes, *, label: str) -> tuple[int, str]:
@@ -224,19 +254,12 @@ def _post_json(url: str, body: bytes, *, label: str) -> tuple[int, str]:
         raise ChatDeliveryError(f"{label}: {refused}", retryable=False) from None
     except OSError as error:
         raise ChatDeliveryError(f"{label}: the name did not resolve ({error})", retryable=True)
-    total = settings.CHAT_WEBHOOK_TIMEOUT_SECONDS
-    deadline = time.monotonic() + total
     connection = _PinnedHTTPSConnection(
-        where, tls=_tls_context(), timeout=settings.CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS
+        where,
+        timeout=settings.CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS,
+        deadline=time.monotonic() + settings.CHAT_WEBHOOK_TIMEOUT_SECONDS,
     )
-    # The socket timeout bounds each read; this bounds the whole exchange, so a receiver that
-    # answers one byte at a time cannot hold a worker for longer than the total.
-    watchdog = threading.Timer(total, _cut, args=[connection])
     try:
-        connection.connect()
-        if connection.sock is not None:
-            connection.sock.settimeout(max(0.1, deadline - time.monotonic()))
-        watchdog.start()
         connection.request(
             "POST",
             where.target,
@@ -251,23 +274,12 @@ def _post_json(url: str, body: bytes, *, label: str) -> tuple[int, str]:
             f"{label}: its TLS certificate is not valid ({error.verify_message})", retryable=False
         ) from None
     except (OSError, http.client.HTTPException) as error:
-        late = " (timed out)" if time.monotonic() >= deadline else ""
         raise ChatDeliveryError(
-            f"{label}: {type(error).__name__}{late}: {error}", retryable=True
+            f"{label}: {type(error).__name__}: {error}", retryable=True
         ) from None
     finally:
-        watchdog.cancel()
         connection.close()
     return status, answer.decode("utf-8", "replace").strip()
-
-
-def _cut(connection: http.client.HTTPSConnection) -> None:
-    """Wake a read blocked past the total timeout: shutdown, unlike close, interrupts it."""
-    if connection.sock is not None:
-        try:
-            connection.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 # --- Formats ----------------------------------------------------------------------------------
