@@ -253,7 +253,9 @@ def _post_json(url: str, body: bytes, *, label: str) -> tuple[int, str]:
     except UnsafeWebhookURL as refused:
         raise ChatDeliveryError(f"{label}: {refused}", retryable=False) from None
     except OSError as error:
-        raise ChatDeliveryError(f"{label}: the name did not resolve ({error})", retryable=True)
+        raise ChatDeliveryError(
+            f"{label}: the name did not resolve ({error})", retryable=True
+        ) from None
     connection = _PinnedHTTPSConnection(
         where,
         timeout=settings.CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS,

@@ -1513,7 +1513,7 @@ class ChatKind(models.TextChoices):
 
 class ChatWebhookQuerySet(models.QuerySet["ChatWebhook"]):
     def active(self) -> ChatWebhookQuerySet:
-        """The webhooks an incident's notices go to (briefs.chat.targets_for) and the brief lists."""
+        """The webhooks notices go to (briefs.chat.targets_for) and the brief lists."""
         return self.filter(disabled_at__isnull=True)
 
 

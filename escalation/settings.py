@@ -392,7 +392,7 @@ CHAT_WEBHOOK_ALLOW_PRIVATE = envbool("CHAT_WEBHOOK_ALLOW_PRIVATE", False)
 CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS = envint("CHAT_WEBHOOK_CONNECT_TIMEOUT_SECONDS", 3, minimum=1)
 CHAT_WEBHOOK_TIMEOUT_SECONDS = envint("CHAT_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 # Certificate authorities (a PEM file) to trust instead of the system's, for webhooks behind a
-# TLS-inspecting proxy; empty: the system's. The tests' local receiver uses it for its self-signed certificate.
+# TLS-inspecting proxy; empty: the system's. The tests' receiver uses it for its own.
 CHAT_WEBHOOK_CA_FILE = envstr("CHAT_WEBHOOK_CA_FILE", "")
 
 LOGGING = {

@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,11 +83,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture(scope="session")
-def localhost_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate and key for `localhost`, by openssl (skips the test without)."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make the receiver's certificate")
-    folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
@@ -98,9 +98,9 @@ def localhost_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     return cert, key
 
 
-@pytest.fixture
-def receiver(localhost_certificate: tuple[Path, Path]) -> Iterator[Receiver]:
-    cert, key = localhost_certificate
+@contextmanager
+def running_receiver(cert: Path, key: Path) -> Iterator[Receiver]:
+    """A receiver serving HTTPS on 127.0.0.1 in a thread, until the block ends."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     server.daemon_threads = True
     receiver = Receiver(server)
@@ -110,6 +110,8 @@ def receiver(localhost_certificate: tuple[Path, Path]) -> Iterator[Receiver]:
     server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield receiver
-    server.shutdown()
-    server.server_close()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,6 +4,7 @@ answers are read, the addresses refused (no server-side request forgery), and th
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -18,12 +19,7 @@ from briefs.models import ChatKind, ChatWebhook, Incident
 from briefs.notices import Notice, NoticeKind
 from briefs.services import chat_webhook_add, chat_webhook_disable
 from escalation.settings import envwebhooks
-from tests.chat_receiver import (  # noqa: F401  (fixtures)
-    Answer,
-    Receiver,
-    localhost_certificate,
-    receiver,
-)
+from tests.chat_receiver import Answer, Receiver, make_certificate, running_receiver
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX"
 PUBLIC_ADDRESS = "52.89.214.238"
@@ -39,17 +35,20 @@ NOTICE = Notice(
 )
 
 
+@pytest.fixture(scope="session")
+def localhost_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
 @pytest.fixture
-def local_chat(
-    settings: Settings,
-    receiver: Receiver,
-    localhost_certificate: Any,  # noqa: F811
-) -> Receiver:
-    """Webhooks may post to the test receiver: localhost, its port, its certificate."""
+def local_chat(settings: Settings, localhost_certificate: tuple[Path, Path]) -> Iterator[Receiver]:
+    """A real HTTPS receiver, and webhooks allowed to post to it: localhost, its port, its
+    certificate. The production rule stays on everywhere else."""
     settings.CHAT_WEBHOOK_ALLOWED_HOSTS = ["localhost"]
     settings.CHAT_WEBHOOK_ALLOW_PRIVATE = True
     settings.CHAT_WEBHOOK_CA_FILE = str(localhost_certificate[0])
-    return receiver
+    with running_receiver(*localhost_certificate) as receiver:
+        yield receiver
 
 
 @pytest.fixture

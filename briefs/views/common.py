@@ -46,8 +46,8 @@ def incident_for_editor(
 def incident_row_for_editor[Row: (ActionItem, ShareLink, ChatWebhook)](
     request: HttpRequest, model: type[Row], public_id: UUID, row_id: UUID
 ) -> Row:
-    """A row of an incident (an action item, an executive link, a chat webhook), under the incident's access
-    rule: 404 for an outsider, and for a row of another incident."""
+    """A row of an incident (an action item, an executive link, a chat webhook), under the
+    incident's access rule: 404 for an outsider, and for a row of another incident."""
     return get_object_or_404(
         model.objects.select_related("incident"),
         incident__in=Incident.objects.editable_by(request.user),
