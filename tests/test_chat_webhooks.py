@@ -1,0 +1,204 @@
+"""Adding and removing an incident's Slack and Teams webhooks on the architect's brief."""
+
+import html
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from briefs import chat
+from briefs.models import ChatKind, ChatWebhook, Incident
+from briefs.seed import make_incident
+from briefs.services import chat_webhook_add
+from tests.factories import PASSWORD
+
+SLACK_URL = "https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstWXYZ"
+TEAMS_URL = "https://acme.webhook.office.com/webhookb2/1234/IncomingWebhook/abcd/ef99"
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
+    """Webhook hosts resolve as the test says, without the network."""
+    answers = {
+        "hooks.slack.com": ["52.89.214.238"],
+        "acme.webhook.office.com": ["52.96.0.10"],
+    }
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in answers:
+            raise OSError(f"unknown name {host}")
+        return answers[host]
+
+    monkeypatch.setattr(chat, "resolve", resolve)
+    yield answers
+
+
+def add_url(incident: Incident) -> str:
+    return f"/incidents/{incident.public_id}/chat/"
+
+
+def remove_url(incident: Incident, webhook: ChatWebhook) -> str:
+    return f"/incidents/{incident.public_id}/chat/{webhook.public_id}/remove"
+
+
+def brief(client: Client, incident: Incident) -> str:
+    return client.get(f"/incidents/{incident.public_id}/").content.decode()
+
+
+def test_owner_adds_a_slack_channel_and_sees_it_without_its_secret(
+    owner_client: Client, incident: Incident, owner: User
+) -> None:
+    before = brief(owner_client, incident)  # a cached page, which adding must not leave stale
+    assert "Slack: #exec-incidents" not in html.unescape(before)
+
+    response = owner_client.post(
+        add_url(incident), {"kind": "slack", "label": "#exec-incidents", "url": SLACK_URL}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/incidents/{incident.public_id}/#chat"
+    webhook = ChatWebhook.objects.get()
+    assert (webhook.incident, webhook.kind, webhook.label, webhook.url, webhook.created_by) == (
+        incident,
+        ChatKind.SLACK,
+        "#exec-incidents",
+        SLACK_URL,
+        owner,
+    )
+    page = html.unescape(owner_client.get(response["Location"]).content.decode())
+    assert "now also go to Slack: #exec-incidents" in page
+    assert "https://hooks.slack.com/…WXYZ" in page
+    assert SLACK_URL not in page and "abcdefghijklmnop" not in page
+    again = html.unescape(brief(owner_client, incident))  # the cached page, message gone
+    assert "Slack: #exec-incidents" in again and SLACK_URL not in again
+
+
+def test_a_collaborator_adds_a_teams_channel(
+    client: Client, collaborator: User, incident: Incident
+) -> None:
+    client.force_login(collaborator)
+    response = client.post(
+        add_url(incident), {"kind": "teams", "label": "Exec war room", "url": TEAMS_URL}
+    )
+    assert response.status_code == 302
+    assert [str(t.label) for t in chat.targets_for(incident)] == [
+        "Microsoft Teams: Exec war room"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://hooks.slack.com/services/T/B/x", "A webhook address must start with https://."),
+        ("https://evil.example.com/hook", "this one goes to evil.example.com"),
+        ("https://hooks.slack.com:8443/services/x", "the standard HTTPS port"),
+        ("https://nowhere.webhook.office.com/x", "does not resolve"),
+    ],
+)
+def test_a_bad_address_is_refused_with_a_clear_error_and_nothing_lost(
+    owner_client: Client, incident: Incident, url: str, error: str
+) -> None:
+    response = owner_client.post(
+        add_url(incident), {"kind": "teams", "label": "Exec war room", "url": url}
+    )
+    assert response.status_code == 400
+    assert "no-store" in response["Cache-Control"]
+    page = html.unescape(response.content.decode())
+    assert error in page
+    assert "The channel was not added" in page
+    assert 'value="Exec war room"' in page
+    assert f'value="{url}"' in page
+    assert '<option value="teams" selected>' in page
+    # The error is tied to the field for a screen reader.
+    assert 'aria-describedby="chat_url_helptext chat_url_error"' in page
+    assert 'id="chat_url_error"' in page
+    assert not ChatWebhook.objects.exists()
+
+
+def test_an_address_inside_the_network_is_refused_on_the_form(
+    owner_client: Client, incident: Incident, dns: dict[str, list[str]]
+) -> None:
+    dns["hooks.slack.com"] = ["169.254.169.254"]
+    response = owner_client.post(
+        add_url(incident), {"kind": "slack", "label": "#exec", "url": SLACK_URL}
+    )
+    assert response.status_code == 400
+    assert "resolves to a private or reserved address (169.254.169.254)" in html.unescape(
+        response.content.decode()
+    )
+    assert not ChatWebhook.objects.exists()
+
+
+def test_a_missing_label_is_refused(owner_client: Client, incident: Incident) -> None:
+    response = owner_client.post(add_url(incident), {"kind": "slack", "url": SLACK_URL})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not ChatWebhook.objects.exists()
+
+
+def test_owner_removes_a_channel_and_notices_stop_going_there(
+    owner_client: Client, incident: Incident, owner: User
+) -> None:
+    webhook = chat_webhook_add(
+        incident=incident, created_by=owner, kind="slack", label="#exec", url=SLACK_URL
+    )
+    assert "Slack: #exec" in html.unescape(brief(owner_client, incident))
+
+    response = owner_client.post(remove_url(incident, webhook))
+
+    assert response.status_code == 302
+    webhook.refresh_from_db()
+    assert webhook.disabled_at is not None
+    assert chat.targets_for(incident) == []
+    page = html.unescape(brief(owner_client, incident))
+    assert "no longer go to Slack: #exec" in page
+    assert "Remove Slack #exec" not in page
+    assert "Slack: #exec" not in html.unescape(brief(owner_client, incident))
+
+
+def test_an_outsider_can_neither_add_nor_remove_nor_see_channels(
+    outsider_client: Client, incident: Incident, owner: User
+) -> None:
+    webhook = chat_webhook_add(
+        incident=incident, created_by=owner, kind="slack", label="#exec", url=SLACK_URL
+    )
+    added = outsider_client.post(
+        add_url(incident), {"kind": "slack", "label": "#mine", "url": SLACK_URL}
+    )
+    removed = outsider_client.post(remove_url(incident, webhook))
+    page = outsider_client.get(f"/incidents/{incident.public_id}/")
+
+    assert (added.status_code, removed.status_code, page.status_code) == (404, 404, 404)
+    assert ChatWebhook.objects.count() == 1
+    webhook.refresh_from_db()
+    assert webhook.disabled_at is None
+
+
+def test_a_webhook_cannot_be_removed_through_another_incident(
+    client: Client, owner: User, incident: Incident
+) -> None:
+    theirs = make_incident(owner=User.objects.create_user("other", password=PASSWORD))
+    webhook = chat_webhook_add(
+        incident=theirs, created_by=theirs.owner, kind="slack", label="#x", url=SLACK_URL
+    )
+    client.force_login(owner)
+    response = client.post(remove_url(incident, webhook))
+    assert response.status_code == 404
+    webhook.refresh_from_db()
+    assert webhook.disabled_at is None
+
+
+def test_chat_views_accept_only_post(owner_client: Client, incident: Incident, owner: User) -> None:
+    webhook = chat_webhook_add(
+        incident=incident, created_by=owner, kind="slack", label="#exec", url=SLACK_URL
+    )
+    assert owner_client.get(add_url(incident)).status_code == 405
+    assert owner_client.get(remove_url(incident, webhook)).status_code == 405
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, incident: Incident) -> None:
+    response = client.post(add_url(incident), {"kind": "slack", "label": "#x", "url": SLACK_URL})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/") or "login" in response["Location"]
+    assert not ChatWebhook.objects.exists()
