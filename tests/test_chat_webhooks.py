@@ -82,9 +82,7 @@ def test_a_collaborator_adds_a_teams_channel(
         add_url(incident), {"kind": "teams", "label": "Exec war room", "url": TEAMS_URL}
     )
     assert response.status_code == 302
-    assert [str(t.label) for t in chat.targets_for(incident)] == [
-        "Microsoft Teams: Exec war room"
-    ]
+    assert [t.label for t in chat.targets_for(incident)] == ["Microsoft Teams: Exec war room"]
 
 
 @pytest.mark.parametrize(
