@@ -12,6 +12,7 @@ from briefs.models import ChatKind, ChatWebhook, Incident
 from briefs.seed import make_incident
 from briefs.services import chat_webhook_add
 from tests.factories import PASSWORD
+from tests.test_constraints import _rejected
 
 SLACK_URL = "https://hooks.slack.com/services/T0001/B0001/abcdefghijklmnopqrstWXYZ"
 TEAMS_URL = "https://acme.webhook.office.com/webhookb2/1234/IncomingWebhook/abcd/ef99"
@@ -200,3 +201,25 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client: Client, incident: Incide
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/") or "login" in response["Location"]
     assert not ChatWebhook.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("constraint", "fields"),
+    [
+        ("chatwebhook_kind_valid", {"kind": "irc"}),
+        ("chatwebhook_url_https", {"url": "http://hooks.slack.com/services/x"}),
+        ("chatwebhook_label_length", {"label": "#" * 81}),
+    ],
+)
+def test_the_database_refuses_a_bad_webhook_row(
+    incident: Incident, owner: User, constraint: str, fields: dict[str, str]
+) -> None:
+    row = {"kind": "slack", "label": "#exec", "url": SLACK_URL, **fields}
+    _rejected(
+        constraint,
+        lambda: ChatWebhook.objects.create(incident=incident, created_by=owner, **row),
+    )
+    ChatWebhook.objects.create(
+        incident=incident, created_by=owner, kind="teams", label="#exec", url=TEAMS_URL
+    )
+    assert ChatWebhook.objects.get().masked_url == "https://acme.webhook.office.com/…ef99"
