@@ -65,6 +65,8 @@ def targets_for(incident: Incident) -> list[ChatTarget]:
         )
         for kind, url in settings.CHAT_WEBHOOKS
     ]
+    # An incident's webhook that is also a deployment's would post every notice twice.
+    deployment_urls = {target.url for target in deployment}
     own = [
         ChatTarget(
             key=f"webhook:{webhook.public_id}",
@@ -73,6 +75,7 @@ def targets_for(incident: Incident) -> list[ChatTarget]:
             url=webhook.url,
         )
         for webhook in ChatWebhook.objects.filter(incident=incident).active()
+        if webhook.url not in deployment_urls
     ]
     return deployment + own
 
@@ -120,6 +123,8 @@ def address_allowed(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         # ::ffff:127.0.0.1 reaches 127.0.0.1; 6to4 (2002::/16) embeds an IPv4 address too.
         embedded = ip.ipv4_mapped or ip.sixtofour
+        if ip in _NAT64:  # 64:ff9b::10.0.0.1 reaches 10.0.0.1 through a NAT64 gateway
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if embedded is not None and not address_allowed(str(embedded)):
             return False
     return ip.is_global and not (
@@ -130,6 +135,9 @@ def address_allowed(address: str) -> bool:
         or ip.is_reserved
         or ip.is_unspecified
     )
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)

@@ -900,6 +900,10 @@ class ChatWebhookForm(forms.Form):
         help_text="The incoming webhook's https:// address from Slack or Teams.",
     )
 
+    def clean_label(self) -> str:
+        # One line: the label names the channel in delivery lists and messages.
+        return " ".join(str(self.cleaned_data["label"]).split())
+
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"].strip()
         problem = check_url(url)

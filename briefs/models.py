@@ -1545,6 +1545,12 @@ class ChatWebhook(models.Model):
         ordering = ["created_at"]
         constraints = [
             _choices_check("chatwebhook", "kind", ChatKind),
+            # One channel once per incident, or every notice reaches it twice.
+            models.UniqueConstraint(
+                fields=["incident", "url"],
+                condition=Q(disabled_at__isnull=True),
+                name="chatwebhook_one_active_per_url",
+            ),
             models.CheckConstraint(
                 condition=Q(url__startswith="https://"), name="chatwebhook_url_https"
             ),

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -705,14 +705,22 @@ def timeline_unlocked() -> Iterator[None]:
 def chat_webhook_add(
     *, incident: Incident, created_by: User, kind: str, label: str, url: str
 ) -> ChatWebhook:
-    """Add a Slack or Teams webhook to an incident. The URL must have passed
-    briefs.chat.check_url (the form does it); sending checks it again."""
-    with transaction.atomic():
-        webhook = ChatWebhook.objects.create(
-            incident=incident, created_by=created_by, kind=kind, label=label, url=url
-        )
-        _touch(incident.pk)  # the architect's brief lists its webhooks
+    """Add a Slack or Teams webhook to an incident, or raise ChatWebhookExists. The URL must
+    have passed briefs.chat.check_url (the form does it); sending checks it again."""
+    try:
+        with transaction.atomic():
+            webhook = ChatWebhook.objects.create(
+                incident=incident, created_by=created_by, kind=kind, label=label, url=url
+            )
+            _touch(incident.pk)  # the architect's brief lists its webhooks
+    except IntegrityError:
+        # chatwebhook_one_active_per_url: the database decides, so two tabs cannot both add it.
+        raise ChatWebhookExists(url) from None
     return webhook
+
+
+class ChatWebhookExists(Exception):
+    """The incident already posts to this webhook."""
 
 
 def chat_webhook_disable(*, webhook: ChatWebhook, now: datetime | None = None) -> None:

@@ -255,6 +255,7 @@ def test_the_connection_goes_to_the_address_checked_not_a_second_lookup(
         "fe80::1",
         "ff02::1",
         "2002:7f00:1::1",  # 6to4 wrapping 127.0.0.1
+        "64:ff9b::a00:1",  # NAT64 wrapping 10.0.0.1
     ],
 )
 def test_a_name_resolving_to_a_non_public_address_is_refused(
@@ -421,7 +422,11 @@ def test_targets_are_the_deployments_and_the_incidents_active_webhooks(
         incident=incident, created_by=owner, kind=ChatKind.SLACK, label="#exec", url=SLACK_URL
     )
     removed = chat_webhook_add(
-        incident=incident, created_by=owner, kind=ChatKind.SLACK, label="#old", url=SLACK_URL
+        incident=incident,
+        created_by=owner,
+        kind=ChatKind.SLACK,
+        label="#old",
+        url=SLACK_URL + "old",
     )
     chat_webhook_disable(webhook=removed)
 
@@ -462,3 +467,13 @@ def test_a_bad_deployment_webhook_stops_start_up_without_showing_the_url(raw: st
         envwebhooks("CHAT_WEBHOOKS")
     assert "entry 2 is not" in str(refused.value)
     assert "secret" not in str(refused.value) and "x.example" not in str(refused.value)
+
+
+def test_an_incident_webhook_that_is_also_the_deployments_posts_once(
+    incident: Incident, owner: User, settings: Settings
+) -> None:
+    settings.CHAT_WEBHOOKS = [("slack", SLACK_URL)]
+    chat_webhook_add(
+        incident=incident, created_by=owner, kind=ChatKind.SLACK, label="#exec", url=SLACK_URL
+    )
+    assert [t.key[:7] for t in chat.targets_for(incident)] == ["deploy:"]

@@ -223,3 +223,19 @@ def test_the_database_refuses_a_bad_webhook_row(
         incident=incident, created_by=owner, kind="teams", label="#exec", url=TEAMS_URL
     )
     assert ChatWebhook.objects.get().masked_url == "https://acme.webhook.office.com/…ef99"
+
+
+def test_the_same_webhook_twice_is_refused_and_once_removed_may_return(
+    owner_client: Client, incident: Incident
+) -> None:
+    post = {"kind": "slack", "label": "#exec  \n incidents", "url": SLACK_URL}
+    assert owner_client.post(add_url(incident), post).status_code == 302
+    again = owner_client.post(add_url(incident), post)
+    assert again.status_code == 400
+    assert "This incident already posts to this webhook." in html.unescape(again.content.decode())
+    first = ChatWebhook.objects.get()
+    assert first.label == "#exec incidents"  # one line, as delivery lists show it
+
+    owner_client.post(remove_url(incident, first))
+    assert owner_client.post(add_url(incident), post).status_code == 302
+    assert ChatWebhook.objects.active().count() == 1

@@ -324,7 +324,19 @@ def share_link_revoke(request: HttpRequest, public_id: UUID, link_id: UUID) -> H
 def chat_webhook_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
     form = ChatWebhookForm(request.POST, auto_id="chat_%s")
-    if not form.is_valid():
+    webhook = None
+    if form.is_valid():
+        try:
+            webhook = services.chat_webhook_add(
+                incident=incident,
+                created_by=current_user(request),
+                kind=form.cleaned_data["kind"],
+                label=form.cleaned_data["label"],
+                url=form.cleaned_data["url"],
+            )
+        except services.ChatWebhookExists:
+            form.add_error("url", "This incident already posts to this webhook.")
+    if webhook is None:
         # The page again with the form as typed and its errors: nothing is lost.
         region = _incident_live(request, incident, timezone.now())
         failure = brief_pdf_failure(incident.pk, region.stamp)
@@ -334,13 +346,6 @@ def chat_webhook_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         response = render(request, "briefs/brief.html", context, status=400)
         add_never_cache_headers(response)  # it holds the webhook address as typed
         return response
-    webhook = services.chat_webhook_add(
-        incident=incident,
-        created_by=current_user(request),
-        kind=form.cleaned_data["kind"],
-        label=form.cleaned_data["label"],
-        url=form.cleaned_data["url"],
-    )
     messages.success(request, f"This incident's notices now also go to {webhook}.")
     return redirect(reverse("briefs:incident_brief", args=[public_id]) + "#chat")
 
