@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from briefs.models import ActionItem, Incident, RootCauseAnalysis, ShareLink, Status
+from briefs.models import ActionItem, ChatWebhook, Incident, RootCauseAnalysis, ShareLink, Status
 from briefs.seed import make_incident
 from briefs.services import share_link_create, share_link_revoke
 
@@ -58,11 +58,19 @@ class World:
         self.link, self.token = share_link_create(
             incident=self.incident, created_by=owner, label="CEO"
         )
+        self.webhook = ChatWebhook.objects.create(
+            incident=self.incident,
+            created_by=owner,
+            kind="slack",
+            label="#exec",
+            url="https://hooks.slack.com/services/T/B/x",
+        )
 
     def url(self, route: str) -> str:
         path = route.replace("<uuid:public_id>", str(self.incident.public_id))
         path = path.replace("<uuid:item_id>", str(self.item.public_id))
         path = path.replace("<uuid:link_id>", str(self.link.public_id))
+        path = path.replace("<uuid:webhook_id>", str(self.webhook.public_id))
         path = path.replace("<slug:step>", "cause").replace("<str:token>", self.token)
         assert "<" not in path, f"a new kind of URL parameter: {route}"
         return "/" + path
