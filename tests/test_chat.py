@@ -477,3 +477,23 @@ def test_an_incident_webhook_that_is_also_the_deployments_posts_once(
         incident=incident, created_by=owner, kind=ChatKind.SLACK, label="#exec", url=SLACK_URL
     )
     assert [t.key[:7] for t in chat.targets_for(incident)] == ["deploy:"]
+
+
+def test_every_target_of_an_incident_receives_the_notice_in_its_own_format(
+    local_chat: Receiver, incident: Incident, owner: User, settings: Settings
+) -> None:
+    settings.CHAT_WEBHOOKS = [("teams", local_chat.url("/workflows/deploy"))]
+    chat_webhook_add(
+        incident=incident,
+        created_by=owner,
+        kind=ChatKind.SLACK,
+        label="#exec",
+        url=local_chat.url("/services/incident"),
+    )
+
+    for each in chat.targets_for(incident):
+        chat.send(each, NOTICE)
+
+    received = {request.path: request.json() for request in local_chat.requests}
+    assert received["/workflows/deploy"]["type"] == "message"
+    assert received["/services/incident"]["blocks"][0]["type"] == "header"
