@@ -89,14 +89,16 @@ def send(target: ChatTarget, notice: Notice) -> None:
             f"{target.label} answered with a redirect ({status}), which is not followed",
             retryable=False,
         )
+    # One line of the answer for the delivery's "last error" (a proxy may answer a whole page).
+    said = " ".join(body.split())[:200]
     # Teams' connectors throttle with a 200 whose text names the 429 (their docs say to look).
     throttled = "HTTP error 429" in body
     if status == 429 or status >= 500 or status == 408 or throttled:
-        raise ChatDeliveryError(f"{target.label} answered {status}: {body[:200]}", retryable=True)
+        raise ChatDeliveryError(f"{target.label} answered {status}: {said}", retryable=True)
     if status >= 400:
         # Slack names the cause: invalid_token, no_service, channel_not_found,
         # channel_is_archived, action_prohibited, invalid_payload. No retry fixes those.
-        raise ChatDeliveryError(f"{target.label} answered {status}: {body[:200]}", retryable=False)
+        raise ChatDeliveryError(f"{target.label} answered {status}: {said}", retryable=False)
 
 
 # --- The URL rule -----------------------------------------------------------------------------
