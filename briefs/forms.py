@@ -33,6 +33,7 @@ from briefs.models import (
     ImpactEstimate,
     Incident,
     IncidentUpdate,
+    IntegrationKind,
     OperatingState,
     RootCauseAnalysis,
 )
@@ -876,3 +877,16 @@ class RcaForm(forms.ModelForm[RootCauseAnalysis]):
                 "went_badly",
             ]
         }
+
+
+# --- Alert webhooks (issue 17) ---------------------------------------------------------------
+
+
+class IntegrationForm(forms.Form):
+    kind = forms.ChoiceField(label="Tool", choices=IntegrationKind.choices)
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        required=False,
+        help_text="Which alerts post here, e.g. “Production Alertmanager”.",
+    )

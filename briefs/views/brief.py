@@ -28,6 +28,7 @@ from django_htmx.http import retarget
 
 from briefs import services
 from briefs.exports import markdown_response
+from briefs.integrations import alert_clearances_pending
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
@@ -148,6 +149,8 @@ def _brief_page_context(
         "link_form": ShareLinkForm(),
         "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
         "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
+        # Alert webhooks (issue 17): cleared alerts waiting for the architect's confirmation.
+        "alert_clearances": alert_clearances_pending(incident),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
