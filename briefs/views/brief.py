@@ -28,12 +28,12 @@ from django_htmx.http import retarget
 
 from briefs import services
 from briefs.exports import markdown_response
-from briefs.integrations import alert_clearances_pending
 from briefs.forms import (
     ActionItemForm,
     ShareLinkForm,
     UpdateForm,
 )
+from briefs.integrations import alert_clearances_pending
 from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
     Incident,
