@@ -710,3 +710,17 @@ def test_integration_create_command_takes_pagerdutys_secret(client: Client, owne
 def test_integration_create_command_refuses_an_unknown_owner(db: None) -> None:
     with pytest.raises(CommandError, match="No user is called 'nobody'"):
         call_command("integration_create", "generic", "--owner", "nobody", stdout=io.StringIO())
+
+
+def test_the_admin_never_shows_pagerdutys_secret(client: Client, owner: User) -> None:
+    integration, _ = hook(IntegrationKind.PAGERDUTY, owner, name="PD")
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    base = "/admin/briefs/integration/"
+
+    pages = [client.get(base), client.get(f"{base}{integration.pk}/change/")]
+
+    assert [page.status_code for page in pages] == [200, 200]
+    assert all(SECRET not in page.content.decode() for page in pages)
+    assert SECRET not in str(integration) + repr(integration)
