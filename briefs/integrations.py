@@ -100,18 +100,36 @@ def _touch(incident_id: int) -> None:
     render_when_committed(incident_id)
 
 
-@transaction.atomic
 def alert_receive(*, integration: Integration, alert: Alert, now: datetime | None = None) -> str:
     """Apply one alert notification; what it did, for the hook's answer and the logs:
 
     - "opened": the group's first firing opened a draft owned by the integration's owner, who
       is told (`alert_draft_notify_owner`);
-    - "updated": a repeat updated the group's draft, or the group's escalated incident noted it;
+    - "updated": a repeat updated the group's draft, or was noted on its escalated incident;
     - "cleared": the group cleared on an escalated, unresolved incident: a note waits for the
       architect to confirm it into the timeline (the incident is never resolved by an alert);
-    - "ignored": a group that cleared before it opened anything, or on a draft or resolved one.
+    - "ignored": a group that cleared before it opened anything, or on a draft or resolved one;
+    - "duplicate": a PagerDuty event id already taken (a replay), which changes nothing.
+
+    Two first firings of one group at once (a tool's retry racing its original) both miss the
+    group; the second's insert then fails on `alertgroup_one_per_key`, and it runs again as the
+    repeat it is.
     """
     now = now or timezone.now()
+    try:
+        return _receive(integration=integration, alert=alert, now=now)
+    except IntegrityError:
+        return _receive(integration=integration, alert=alert, now=now)
+
+
+@transaction.atomic
+def _receive(*, integration: Integration, alert: Alert, now: datetime) -> str:
+    # The event id is taken in the same transaction as its effect: a failure frees it for
+    # PagerDuty's retry.
+    if alert.event_id and not pagerduty_event_take(
+        integration=integration, event_id=alert.event_id, now=now
+    ):
+        return "duplicate"
     Integration.objects.filter(pk=integration.pk).update(last_received_at=now)
     group = (
         AlertGroup.objects.select_for_update()
@@ -127,7 +145,7 @@ def alert_receive(*, integration: Integration, alert: Alert, now: datetime | Non
     group.notifications += 1
     if alert.firing:
         group.firing = True
-        _refresh_draft(group, alert)
+        _refresh_draft(group, alert, now)
         group.save()
         return "updated"
     group.firing = False
@@ -172,29 +190,29 @@ def _open_draft(*, integration: Integration, alert: Alert, now: datetime) -> str
     return "opened"
 
 
-def _refresh_draft(group: AlertGroup, alert: Alert) -> None:
+def _refresh_draft(group: AlertGroup, alert: Alert, now: datetime) -> None:
     """A repeat's news, onto the draft's fields that still say what the alert last said (what
-    the architect typed stays). The version moves, so a wizard open on the draft gets the
-    conflict page rather than saving over the alert's news."""
-    incident = group.incident
+    the architect typed stays). Saved with a new version, so the audit trail shows it and a
+    wizard open on the draft gets the conflict page rather than saving over it."""
     if alert.source_url:
         group.source_url = alert.source_url
-    if incident.status != Status.DRAFT:
-        return
-    changed: dict[str, object] = {}
+    incident = Incident.objects.select_for_update().get(pk=group.incident_id)
+    changed = []
     for name, new in (
         ("title", alert.title),
         ("system", alert.system),
-        ("started_at", alert.started_at),
+        ("started_at", alert.started_at if alert.started_at and alert.started_at <= now else None),
     ):
-        if new and getattr(incident, name) == getattr(group, name) and getattr(group, name) != new:
-            changed[name] = new
-        if new:
-            setattr(group, name, new)
-    if changed:
-        Incident.objects.filter(pk=incident.pk).update(
-            **changed, version=F("version") + 1, updated_at=timezone.now()
-        )
+        if not new:
+            continue
+        if getattr(incident, name) == getattr(group, name) != new:
+            setattr(incident, name, new)
+            changed.append(name)
+        setattr(group, name, new)
+    if changed and incident.status == Status.DRAFT:
+        incident.version += 1
+        incident.updated_at = max(now, incident.updated_at + timedelta(microseconds=1))
+        incident.save(update_fields=[*changed, "version", "updated_at"])
 
 
 def alert_draft_notify_owner(incident_id: int) -> None:

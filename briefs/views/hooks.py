@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from briefs.alert_sources import PARSERS, MalformedAlert, pagerduty_signature_valid
-from briefs.integrations import PAGERDUTY_MAX_AGE, alert_receive, pagerduty_event_take
+from briefs.integrations import PAGERDUTY_MAX_AGE, alert_receive
 from briefs.models import Integration, IntegrationKind
 
 logger = logging.getLogger(__name__)
@@ -86,13 +86,12 @@ def alert_hook(request: HttpRequest, kind: str, token: str) -> HttpResponse:
         return _problem(400, str(error))
     if alert is None:
         return JsonResponse({"outcome": "ignored"}, status=202)
-    if alert.occurred_at is not None:
-        if not now - PAGERDUTY_MAX_AGE <= alert.occurred_at <= now + CLOCK_SKEW:
-            return _problem(400, "stale event: occurred_at is outside the accepted window")
-        if not pagerduty_event_take(integration=integration, event_id=alert.event_id, now=now):
-            # A replay is refused; 200, because PagerDuty's own retry of a delivery that
-            # timed out is the same event, and must not be retried until the hook is disabled.
-            return JsonResponse({"outcome": "duplicate"}, status=200)
+    if alert.occurred_at is not None and not (
+        now - PAGERDUTY_MAX_AGE <= alert.occurred_at <= now + CLOCK_SKEW
+    ):
+        return _problem(400, "stale event: occurred_at is outside the accepted window")
     outcome = alert_receive(integration=integration, alert=alert, now=now)
     logger.info("alert hook %s: %s", integration.public_id, outcome)
+    # A replay ("duplicate") is refused with a 200: PagerDuty's own retry of a delivery that
+    # timed out is the same event, and must not be retried until PagerDuty disables the hook.
     return JsonResponse({"outcome": outcome}, status=201 if outcome == "opened" else 200)
