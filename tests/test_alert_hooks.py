@@ -568,6 +568,11 @@ def test_a_payload_with_markup_is_shown_as_text(client: Client, owner: User) -> 
     assert "<img src=x" not in wizard
     assert "javascript:" not in wizard
     assert AlertGroup.objects.get().source_url == ""
+    escalate(draft)
+    post(client, url, resolved(payload, "2026-12-01T09:41:00Z"))
+    brief = client.get(reverse("briefs:incident_brief", args=[draft.public_id])).content.decode()
+    assert "<script>alert(1)</script>" not in brief
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt;” cleared at 10:41 CET" in brief
 
 
 # --- The dashboard, the settings page, the command --------------------------------------------
