@@ -147,6 +147,10 @@ def _receive(*, integration: Integration, alert: Alert, now: datetime) -> str:
         group.firing = True
         _refresh_draft(group, alert, now)
         group.save()
+        # Firing again (a flapping alert): a clearance not yet confirmed is no longer true.
+        withdrawn, _ = group.clearances.pending().delete()
+        if withdrawn:
+            _touch(group.incident_id)
         return "updated"
     group.firing = False
     group.save(update_fields=["firing", "last_received_at", "notifications"])

@@ -263,6 +263,24 @@ def test_the_confirm_button_follows_the_incidents_access_rule(
     assert incident.updates.count() == 1
 
 
+def test_an_alert_firing_again_withdraws_its_unconfirmed_note(client: Client, owner: User) -> None:
+    _, url = hook(IntegrationKind.ALERTMANAGER, owner)
+    payload = fixture("alertmanager_firing.json")
+    post(client, url, payload)
+    [incident] = drafts_of(owner)
+    escalate(incident)
+    post(client, url, resolved(payload, "2026-12-01T09:41:00Z"))
+    assert AlertClearance.objects.filter(incident=incident).exists()
+
+    again = post(client, url, payload)
+
+    assert again.json() == {"outcome": "updated"}
+    assert not AlertClearance.objects.filter(incident=incident).exists()
+    client.force_login(owner)
+    page = client.get(reverse("briefs:incident_brief", args=[incident.public_id])).content.decode()
+    assert "Add to the timeline" not in page
+
+
 def test_a_resolved_notification_on_a_draft_adds_no_note(client: Client, owner: User) -> None:
     _, url = hook(IntegrationKind.GRAFANA, owner)
     payload = fixture("grafana_firing.json")
