@@ -9,6 +9,7 @@ escaped where shown).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -263,10 +264,22 @@ def clearance_confirm(
     return update
 
 
-def alert_clearances_pending(incident: Incident) -> list[tuple[AlertClearance, str]]:
-    """The brief's cleared alerts to confirm, each with its sentence."""
+@dataclass(frozen=True)
+class BriefAlerts:
+    """What the architect's brief shows of the alerts behind an incident."""
+
+    groups: list[AlertGroup]
+    # The cleared alerts waiting for confirmation, each with its sentence.
+    clearances: list[tuple[AlertClearance, str]]
+
+
+def brief_alerts(incident: Incident) -> BriefAlerts:
+    """One query for an incident no alert opened (most of them), two otherwise."""
+    groups = list(incident.alert_groups.select_related("integration"))
+    if not groups:
+        return BriefAlerts([], [])
     pending = incident.alert_clearances.pending().select_related("group", "incident")
-    return [(clearance, cleared_words(clearance)) for clearance in pending]
+    return BriefAlerts(groups, [(clearance, cleared_words(clearance)) for clearance in pending])
 
 
 def drafts_opened_by_alerts(draft_ids: list[int]) -> set[int]:

@@ -27,7 +27,7 @@ from briefs.models import (
     IntegrationKind,
     Status,
 )
-from briefs.services import incident_save_versioned
+from briefs.services import draft_discard, incident_save_versioned
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -204,6 +204,8 @@ def test_a_resolved_notification_adds_a_note_to_confirm_and_never_resolves(
     # 09:41 UTC in the incident's zone, Europe/Paris in December.
     assert "cleared at 10:41 CET" in page
     assert "Add to the timeline" in page
+    source = AlertGroup.objects.get().source_url.replace("&", "&amp;")
+    assert f'href="{source}"' in page
     assert not incident.updates.exists()
 
 
@@ -279,6 +281,22 @@ def test_an_alert_firing_again_withdraws_its_unconfirmed_note(client: Client, ow
     client.force_login(owner)
     page = client.get(reverse("briefs:incident_brief", args=[incident.public_id])).content.decode()
     assert "Add to the timeline" not in page
+
+
+def test_a_discarded_drafts_group_opens_a_new_draft_when_it_fires_again(
+    client: Client, owner: User
+) -> None:
+    _, url = hook(IntegrationKind.GENERIC, owner)
+    payload = {"dedup_key": "k", "status": "firing", "title": "Checkout returns 5xx"}
+    post(client, url, payload)
+    [first] = drafts_of(owner)
+    assert draft_discard(incident=first)
+
+    again = post(client, url, payload)
+
+    assert again.json() == {"outcome": "opened"}
+    [second] = drafts_of(owner)
+    assert second.pk != first.pk
 
 
 def test_a_resolved_notification_on_a_draft_adds_no_note(client: Client, owner: User) -> None:

@@ -33,7 +33,7 @@ from briefs.forms import (
     ShareLinkForm,
     UpdateForm,
 )
-from briefs.integrations import alert_clearances_pending
+from briefs.integrations import brief_alerts
 from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
     Incident,
@@ -149,8 +149,8 @@ def _brief_page_context(
         "link_form": ShareLinkForm(),
         "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
         "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
-        # Alert webhooks (issue 17): cleared alerts waiting for the architect's confirmation.
-        "alert_clearances": alert_clearances_pending(incident),
+        # Alert webhooks (issue 17): the alerts behind it, their cleared notes to confirm.
+        "alerts": brief_alerts(incident),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
