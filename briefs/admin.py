@@ -7,6 +7,7 @@ from briefs.models import (
     ImpactEstimate,
     Incident,
     IncidentUpdate,
+    Integration,
     Meeting,
     MeetingDecision,
     PdfDocument,
@@ -167,3 +168,16 @@ class PdfDocumentAdmin(admin.ModelAdmin[PdfDocument]):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Deleting a row would leave its file in the storage with nothing pointing at it.
         return False
+
+
+# --- Alert webhooks (issue 17) -----------------------------------------------------------------
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin[Integration]):
+    # PagerDuty's signing secret (not editable) is shown nowhere here, not even read-only.
+    list_display = ["name", "kind", "owner", "created_at", "last_received_at", "revoked_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "owner__username"]
+    readonly_fields = ["token_hash", "last_received_at"]
+    raw_id_fields = ["owner"]

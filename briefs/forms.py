@@ -37,6 +37,7 @@ from briefs.models import (
     ImpactEstimate,
     Incident,
     IncidentUpdate,
+    IntegrationKind,
     OperatingState,
     RootCauseAnalysis,
 )
@@ -910,3 +911,16 @@ class ChatWebhookForm(forms.Form):
         if problem:
             raise ValidationError(problem)
         return url
+
+
+# --- Alert webhooks (issue 17) ---------------------------------------------------------------
+
+
+class IntegrationForm(forms.Form):
+    kind = forms.ChoiceField(label="Tool", choices=IntegrationKind.choices)
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        required=False,
+        help_text="Which alerts post here, e.g. “Production Alertmanager”.",
+    )

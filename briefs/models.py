@@ -1565,3 +1565,191 @@ class ChatWebhook(models.Model):
         """Enough to tell two webhooks apart, not enough to post to one: host and last 4."""
         host = self.url.removeprefix("https://").split("/", 1)[0]
         return f"https://{host}/…{self.url[-4:]}"
+
+
+# --- Alert webhooks (issue 17): integrations, the alert groups they opened, cleared alerts -----
+
+# Alertmanager's groupKey has no length limit: a group is named by its key's SHA-256.
+KEY_HASH_LENGTH = 64
+URL_LENGTH = 2000
+
+
+class IntegrationKind(models.TextChoices):
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    GRAFANA = "grafana", "Grafana alerting"
+    GENERIC = "generic", "Generic JSON"
+
+
+class IntegrationQuerySet(models.QuerySet["Integration"]):
+    def active(self) -> IntegrationQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def for_token(self, *, kind: str, token: str) -> Integration | None:
+        """The active integration of `kind` whose URL carries `token`: one unique-index probe.
+        A wrong kind is the same miss as a wrong token (the hook answers both with 404)."""
+        return (
+            self.active()
+            .select_related("owner")
+            .filter(kind=kind, token_hash=Integration.hash_token(token))
+            .first()
+        )
+
+
+class Integration(models.Model):
+    """A secret URL an alerting tool posts to; its alerts open drafts owned by `owner`.
+
+    Only the URL token's SHA-256 is kept, as for executive links. PagerDuty's signing secret
+    (PagerDuty makes it, shown once when its webhook subscription is created) is kept as it is:
+    verifying an HMAC needs the secret itself. It never reaches the admin, the logs or
+    `__str__`.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integrations"
+    )
+    kind = models.CharField(max_length=12, choices=IntegrationKind)
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    signing_secret = models.CharField(max_length=100, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IntegrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # the settings page: a user's integrations newest first
+            models.Index(fields=["owner", "-created_at"], name="integration_owner_created"),
+        ]
+        constraints = [
+            _choices_check("integration", "kind", IntegrationKind),
+            # Only PagerDuty signs its deliveries. Its secret may still be empty: PagerDuty
+            # makes it when the subscription to this URL is created, and until it is pasted
+            # here every delivery is refused.
+            models.CheckConstraint(
+                condition=Q(kind=IntegrationKind.PAGERDUTY) | Q(signing_secret=""),
+                name="integration_secret_only_for_pagerduty",
+            ),
+            *_max_lengths("integration", name=100, signing_secret=100),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AlertGroup(models.Model):
+    """One alert group of a source (Alertmanager's or Grafana's groupKey, PagerDuty's incident
+    id, the generic form's dedup_key) and the incident its first firing opened: repeats of the
+    group update that draft instead of opening another.
+
+    `title`, `system` and `started_at` are what the alert last said: a repeat changes a draft's
+    field only while it still holds that value, so nothing the architect typed is overwritten.
+    """
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="groups")
+    key_hash = models.CharField(max_length=KEY_HASH_LENGTH)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="alert_groups")
+    title = models.CharField(max_length=TITLE_LENGTH)
+    system = models.CharField(max_length=TITLE_LENGTH, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    source_url = models.CharField(max_length=URL_LENGTH, blank=True)
+    firing = models.BooleanField(default=True)
+    notifications = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "key_hash"], name="alertgroup_one_per_key"
+            ),
+            *_max_lengths("alertgroup", title=TITLE_LENGTH, system=TITLE_LENGTH),
+        ]
+        indexes = [
+            # the brief and the wizard: the alert groups that opened an incident
+            models.Index(fields=["incident"], name="alertgroup_incident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.integration})"
+
+
+class AlertClearanceQuerySet(models.QuerySet["AlertClearance"]):
+    def pending(self) -> AlertClearanceQuerySet:
+        return self.filter(confirmed_at__isnull=True)
+
+
+class AlertClearance(models.Model):
+    """An alert group reported cleared on an escalated incident: a note the architect confirms
+    (it then joins the timeline). It never resolves the incident: an alert that stops firing
+    is not a business that works again."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="alert_clearances"
+    )
+    group = models.ForeignKey(AlertGroup, on_delete=models.CASCADE, related_name="clearances")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cleared_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    update = models.OneToOneField(
+        IncidentUpdate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AlertClearanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cleared_at"]
+        indexes = [
+            # the brief: an incident's cleared alerts waiting for confirmation
+            models.Index(
+                fields=["incident"],
+                condition=Q(confirmed_at__isnull=True),
+                name="alertclearance_pending",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(confirmed_at__gte=F("received_at")),
+                name="alertclearance_confirmed_after_received",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group.title} cleared at {self.cleared_at:%Y-%m-%d %H:%M}"
+
+
+class AlertEvent(models.Model):
+    """A PagerDuty event id already taken: a delivery replayed within the freshness window is
+    refused by the unique constraint; older rows are pruned (a replay that old is stale)."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "event_id"], name="alertevent_once_per_integration"
+            ),
+            *_max_lengths("alertevent", event_id=100),
+        ]
+        indexes = [
+            # the pruning of events older than the freshness window
+            models.Index(fields=["received_at"], name="alertevent_received"),
+        ]
+
+    def __str__(self) -> str:
+        return self.event_id

@@ -48,10 +48,12 @@ def client_key(request: HttpRequest) -> str:
 
 
 _SHARE_PATH = re.compile(r"/b/[^/\s?\"']+")
+# Alert webhooks' URLs carry their integration's token (views/hooks.py).
+_HOOK_PATH = re.compile(r"(/hooks/[a-z]+/)[^/\s?\"']+")
 
 
 def redact(text: str) -> str:
-    return _SHARE_PATH.sub("/b/[redacted]", text)
+    return _HOOK_PATH.sub(r"\1[redacted]", _SHARE_PATH.sub("/b/[redacted]", text))
 
 
 class RedactSecrets(logging.Filter):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from briefs.views import account, brief, dashboard, followup, health, public, wizard
+from briefs.views import account, alerts, brief, dashboard, followup, health, hooks, public, wizard
 
 app_name = "briefs"
 
@@ -48,4 +48,22 @@ urlpatterns = [
     path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),
     path("b/<str:token>/rca", public.share_rca, name="share_rca"),
     path("b/<str:token>/rca/pdf", public.share_rca_pdf, name="share_rca_pdf"),
+    # Alert webhooks (issue 17)
+    path("hooks/<str:kind>/<str:token>", hooks.alert_hook, name="alert_hook"),
+    path("settings/integrations/", alerts.integration_list, name="integration_list"),
+    path(
+        "settings/integrations/<uuid:integration_id>/revoke",
+        alerts.integration_revoke,
+        name="integration_revoke",
+    ),
+    path(
+        "settings/integrations/<uuid:integration_id>/secret",
+        alerts.integration_secret,
+        name="integration_secret",
+    ),
+    path(
+        incident + "alerts/<uuid:clearance_id>/confirm",
+        alerts.alert_clearance_confirm,
+        name="alert_clearance_confirm",
+    ),
 ]

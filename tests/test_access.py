@@ -21,6 +21,8 @@ PUBLIC = {
     "share_markdown",
     "share_rca",
     "share_rca_pdf",
+    # Alert webhooks (issue 17): a tool's POST, its secret URL the credential (views/hooks.py).
+    "alert_hook",
 }
 SAMPLE = {"uuid": str(uuid.uuid4()), "str": "sample", "int": "1", "slug": "assess", "path": "x"}
 

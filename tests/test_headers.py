@@ -5,6 +5,7 @@ fails here without a test of its own.
 """
 
 import secrets
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from briefs.models import ActionItem, ChatWebhook, Incident, RootCauseAnalysis, ShareLink, Status
+from briefs.integrations import integration_create
+from briefs.models import (
+    ActionItem,
+    ChatWebhook,
+    Incident,
+    IntegrationKind,
+    RootCauseAnalysis,
+    ShareLink,
+    Status,
+)
 from briefs.seed import make_incident
 from briefs.services import share_link_create, share_link_revoke
 
@@ -66,12 +76,19 @@ class World:
             url="https://hooks.slack.com/services/T/B/x",
         )
 
+        self.integration, _ = integration_create(owner=owner, kind=IntegrationKind.PAGERDUTY)
+
     def url(self, route: str) -> str:
         path = route.replace("<uuid:public_id>", str(self.incident.public_id))
         path = path.replace("<uuid:item_id>", str(self.item.public_id))
         path = path.replace("<uuid:link_id>", str(self.link.public_id))
         path = path.replace("<uuid:webhook_id>", str(self.webhook.public_id))
         path = path.replace("<slug:step>", "cause").replace("<str:token>", self.token)
+        # Alert webhooks (issue 17): a hook (404 for the link's token), an integration of the
+        # owner's and a cleared alert that is not there (404).
+        path = path.replace("<str:kind>", "generic")
+        path = path.replace("<uuid:integration_id>", str(self.integration.public_id))
+        path = path.replace("<uuid:clearance_id>", str(uuid.uuid4()))
         assert "<" not in path, f"a new kind of URL parameter: {route}"
         return "/" + path
 

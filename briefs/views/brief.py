@@ -34,6 +34,7 @@ from briefs.forms import (
     ShareLinkForm,
     UpdateForm,
 )
+from briefs.integrations import brief_alerts
 from briefs.middleware import PROPOSE_ZONE, zone_from_request
 from briefs.models import (
     ChatWebhook,
@@ -154,6 +155,8 @@ def _brief_page_context(
         # Chat webhooks (templates/briefs/_chat_webhooks.html).
         "chat_webhooks": list(incident.chat_webhooks.active()),
         "chat_form": chat_form or ChatWebhookForm(auto_id="chat_%s"),
+        # Alert webhooks (issue 17): the alerts behind it, their cleared notes to confirm.
+        "alerts": brief_alerts(incident),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token

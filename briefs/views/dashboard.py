@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from briefs import dashboard_figures
 from briefs.brief_content import minute
+from briefs.integrations import drafts_opened_by_alerts
 from briefs.middleware import PROPOSE_ZONE
 from briefs.models import Incident, IncidentUpdate, Status
 from briefs.views.common import CSRF_SLOT, current_user
@@ -89,6 +90,8 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
         .order_by("-created_at")
     )
     drafts = [i for i in unresolved if i.status == Status.DRAFT and not i.is_untouched_draft]
+    # Alert webhooks (issue 17): which drafts an alert opened, for the badge and their rows.
+    drafts_from_alerts = drafts_opened_by_alerts([i.pk for i in drafts])
     open_rows = [
         dashboard_figures.open_figures(i, now=now) for i in unresolved if i.status != Status.DRAFT
     ]
@@ -103,6 +106,7 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
     sums = escalated.dashboard_totals(today=today, weeks=[(s, e) for _, s, e in weeks])
     return {
         "drafts": drafts,
+        "drafts_from_alerts": drafts_from_alerts,
         "any_escalated": bool(open_rows) or resolved_page.paginator.count > 0,
         "open_rows": open_rows,
         "resolved_page": resolved_page,
