@@ -15,6 +15,9 @@ from briefs.services import ActionInput, action_item_add, share_link_create
 
 PUBLIC = {
     "login",
+    # Single sign-on's start and the provider's return (tests/test_sso.py).
+    "sso_login",
+    "sso_callback",
     "healthz",
     "share_view",
     "share_pdf",
