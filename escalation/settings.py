@@ -397,6 +397,12 @@ if any(_oidc_set) and not all(_oidc_set):
     raise ImproperlyConfigured(
         "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together"
     )
+if OIDC_ISSUER.startswith("http://"):
+    if not DEBUG:
+        raise ImproperlyConfigured(f"OIDC_ISSUER must be https outside DEBUG, not {OIDC_ISSUER!r}")
+    # A provider on the developer's machine (README: oidc-provider-mock); Authlib refuses plain
+    # http otherwise.
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 if OIDC_ISSUER and "openid" not in OIDC_SCOPES:
     raise ImproperlyConfigured(f"OIDC_SCOPES must include openid, not {OIDC_SCOPES!r}")
 # The email domains a provider's verified address must belong to (empty: any).

@@ -175,7 +175,7 @@ def test_later_sign_ins_match_the_subject_not_the_email(db: None, sso: str) -> N
     set_user(sso, "sub-c", email="local@example.com")
     third = Client()
     sign_in(third, "sub-c")
-    assert (created := signed_in_user(third)) is not None and created.pk != local.pk  # type: ignore[union-attr]
+    assert (created := signed_in_user(third)) is not None and created.pk != local.pk
 
 
 def test_an_address_outside_the_allowed_domains_is_refused_with_a_clear_page(

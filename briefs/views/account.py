@@ -6,8 +6,8 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -45,7 +45,7 @@ def time_zone(request: HttpRequest) -> HttpResponse:
 
 
 class SignInForm(AuthenticationForm):
-    def confirm_login_allowed(self, user: AbstractBaseUser) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not local_login_allowed(user):
             raise ValidationError(
