@@ -1560,3 +1560,27 @@ class StaffAct(models.Model):
 
     class Meta:
         constraints = [_choices_check("staffact", "kind", StaffActKind)]
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that signs a local account in when its authenticator is lost. Only
+    its SHA-256 is kept: the codes are random (40 bits, and a sign-in allows five wrong
+    codes after a right password), so no slow hash is needed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # The sign-in's lookup of a typed code (briefs.services.recovery_code_use).
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        normalised = code.replace("-", "").replace(" ", "").lower()
+        return hashlib.sha256(normalised.encode()).hexdigest()

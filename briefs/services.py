@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, Max, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from briefs.models import (
     AS_OF_WINDOW,
@@ -31,6 +32,7 @@ from briefs.models import (
     MeetingDecision,
     OperatingState,
     Profile,
+    RecoveryCode,
     RootCauseAnalysis,
     ShareLink,
     SingleSignOnIdentity,
@@ -783,3 +785,53 @@ def incident_add_collaborator(*, incident: Incident, user: User, by: User) -> bo
             incident=incident, actor=by, kind=StaffActKind.ADD_COLLABORATOR, person=user
         )
     return True
+
+
+RECOVERY_CODE_COUNT = 10
+
+
+def totp_enrol_start(*, user: User) -> TOTPDevice:
+    """A new authenticator secret, unconfirmed until the user types a code it made."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device: TOTPDevice = TOTPDevice.objects.create(
+            user=user, name="Authenticator", confirmed=False
+        )
+    return device
+
+
+def totp_enrol_confirm(*, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirms the authenticator with a code it made, replacing any older one; returns the
+    new recovery codes (shown once), or None when the code is wrong."""
+    if not device.verify_token(code.strip()):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        return recovery_codes_replace(user=device.user)
+
+
+def recovery_codes_replace(*, user: User) -> list[str]:
+    """Ten new one-time codes; the old ones stop working. Only their hashes are stored."""
+    raw = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [f"{code[:5]}-{code[5:]}" for code in raw]
+    with transaction.atomic():
+        RecoveryCode.objects.filter(user=user).delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(user=user, code_hash=RecoveryCode.hash_code(code)) for code in codes
+        )
+    return codes
+
+
+def second_factor_check(*, user: User, code: str) -> bool:
+    """A code from the user's authenticator (django-otp refuses a reused one and slows down
+    guessing), or one of their unused recovery codes, which is then spent."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    code = code.strip()
+    if device is not None and code.isdigit() and device.verify_token(code):
+        return True
+    spent = RecoveryCode.objects.filter(
+        user=user, code_hash=RecoveryCode.hash_code(code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    return spent == 1

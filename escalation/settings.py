@@ -416,11 +416,8 @@ SSO_ADMIN_GROUP = envstr("SSO_ADMIN_GROUP", "")
 LOCAL_LOGIN = envbool("LOCAL_LOGIN", True)
 if not LOCAL_LOGIN and not OIDC_ISSUER:
     raise ImproperlyConfigured("LOCAL_LOGIN=0 needs single sign-on (OIDC_ISSUER and its client)")
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
-# After AuthenticationMiddleware: marks a user verified once they gave a TOTP or recovery code.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
+# TOTP for local accounts (django-otp's TOTP device: drift, replay and throttling handled);
+# recovery codes are this app's, stored hashed (briefs.models.RecoveryCode).
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
 # The issuer name an authenticator app shows beside the code.
 OTP_TOTP_ISSUER = "Escalation Briefs"

@@ -18,6 +18,9 @@ PUBLIC = {
     # Single sign-on's start and the provider's return (tests/test_sso.py).
     "sso_login",
     "sso_callback",
+    # The second step of a password sign-in: they send anyone without one back to /login/.
+    "login_code",
+    "login_enrol",
     "healthz",
     "share_view",
     "share_pdf",

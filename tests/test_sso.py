@@ -7,11 +7,14 @@ where Authlib's checks must refuse them.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 import requests
 import time_machine
@@ -22,7 +25,7 @@ from django.utils import timezone
 from oidc_provider_mock import run_server_in_thread
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from briefs.models import Incident, SingleSignOnIdentity, StaffAct, StaffActKind
+from briefs.models import Incident, RecoveryCode, SingleSignOnIdentity, StaffAct, StaffActKind
 from briefs.seed import make_user
 from tests.factories import PASSWORD
 
@@ -304,8 +307,8 @@ def test_with_local_login_off_only_staff_sign_in_with_a_password(
     assert "Sign in with single sign-on" in refused.content.decode()
     assert signed_in_user(client) is None
     allowed = client.post("/login/", {"username": "breakglass", "password": PASSWORD})
-    assert allowed.status_code == 302
-    assert signed_in_user(client) is not None
+    # Past the password, to the authenticator staff must have (the two-step tests below).
+    assert allowed.status_code == 302 and allowed["Location"] == "/login/authenticator/"
 
 
 def test_axes_still_locks_out_local_logins_beside_single_sign_on(
@@ -387,3 +390,130 @@ def test_take_over_is_not_for_architects_and_wants_post(
     assert owner_client.post(url, {"user": outsider.pk}).status_code == 404
     assert owner_client.get(f"/incidents/{incident.public_id}/takeover/").status_code == 404
     assert not StaffAct.objects.exists()
+
+
+# --- Two-step sign-in for local accounts ---
+
+
+@pytest.fixture(autouse=True)
+def no_code_throttle(request: pytest.FixtureRequest, settings: SettingsWrapper) -> None:
+    """django-otp makes the next try wait a second after a wrong code (doubling each time);
+    tests that type a right code right after a wrong one turn that off, except the one that
+    shows it."""
+    if "throttle" not in request.node.name:
+        settings.OTP_TOTP_THROTTLE_FACTOR = 0
+
+
+def totp_for(page: str) -> pyotp.TOTP:
+    secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page)
+    assert secret is not None, page
+    return pyotp.TOTP(secret.group(1))
+
+
+def next_code(totp: pyotp.TOTP) -> str:
+    """The code of the next 30-second step: django-otp refuses a step already used (and takes
+    one step of drift), so two codes in one test do not collide."""
+    return str(totp.at(time.time() + 30))
+
+
+def enrol(client: Client) -> tuple[pyotp.TOTP, list[str]]:
+    page = client.post("/settings/two-step/", {"start": "1"}).content.decode()
+    totp = totp_for(page)
+    done = client.post("/settings/two-step/", {"code": totp.now()})
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", done.content.decode())
+    assert len(codes) == 10
+    return totp, codes
+
+
+def test_an_account_with_an_authenticator_signs_in_with_a_code(db: None) -> None:
+    make_user(username="architect", password=PASSWORD)
+    setup = Client()
+    setup.post("/login/", {"username": "architect", "password": PASSWORD})
+    totp, _ = enrol(setup)
+    client = Client()
+    step = client.post("/login/", {"username": "architect", "password": PASSWORD, "next": "/"})
+    assert step.status_code == 302 and step["Location"] == "/login/code/"
+    assert signed_in_user(client) is None  # the password alone is not enough
+    wrong = client.post("/login/code/", {"code": "000000"})
+    assert wrong.status_code == 400 and "not right" in wrong.content.decode()
+    assert signed_in_user(client) is None
+    right = client.post("/login/code/", {"code": next_code(totp)})
+    assert right.status_code == 302 and right["Location"] == "/"
+    assert (user := signed_in_user(client)) is not None and user.username == "architect"
+
+
+def test_a_recovery_code_signs_in_once_and_is_stored_hashed(db: None) -> None:
+    make_user(username="architect", password=PASSWORD)
+    setup = Client()
+    setup.post("/login/", {"username": "architect", "password": PASSWORD})
+    _, codes = enrol(setup)
+    stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))
+    assert len(stored) == 10 and not stored & set(codes)
+    first = Client()
+    first.post("/login/", {"username": "architect", "password": PASSWORD})
+    assert first.post("/login/code/", {"code": codes[0].upper()}).status_code == 302
+    again = Client()
+    again.post("/login/", {"username": "architect", "password": PASSWORD})
+    assert again.post("/login/code/", {"code": codes[0]}).status_code == 400
+    assert again.post("/login/code/", {"code": codes[1]}).status_code == 302
+
+
+def test_five_wrong_codes_send_the_person_back_to_the_password(db: None) -> None:
+    make_user(username="architect", password=PASSWORD)
+    setup = Client()
+    setup.post("/login/", {"username": "architect", "password": PASSWORD})
+    totp, _ = enrol(setup)
+    client = Client()
+    client.post("/login/", {"username": "architect", "password": PASSWORD})
+    answers = [client.post("/login/code/", {"code": "123456"}).status_code for _ in range(5)]
+    assert answers == [400, 400, 400, 400, 302]
+    late = client.post("/login/code/", {"code": next_code(totp)})
+    assert late.status_code == 302 and late["Location"] == "/login/"
+    assert signed_in_user(client) is None
+
+
+def test_staff_must_set_up_an_authenticator_before_their_password_signs_them_in(
+    db: None,
+) -> None:
+    make_user(username="breakglass", password=PASSWORD, is_staff=True)
+    client = Client()
+    step = client.post("/login/", {"username": "breakglass", "password": PASSWORD})
+    assert step.status_code == 302 and step["Location"] == "/login/authenticator/"
+    assert signed_in_user(client) is None
+    page = client.get("/login/authenticator/").content.decode()
+    assert "Admins see every incident" in page
+    totp = totp_for(page)
+    assert client.post("/login/authenticator/", {"code": "000000"}).status_code == 400
+    assert signed_in_user(client) is None
+    done = client.post("/login/authenticator/", {"code": totp.now()})
+    assert done.status_code == 200 and "recovery codes" in done.content.decode()
+    assert (user := signed_in_user(client)) is not None and user.is_staff
+    # From now on the password asks for a code.
+    later = Client()
+    assert (
+        later.post("/login/", {"username": "breakglass", "password": PASSWORD})["Location"]
+        == "/login/code/"
+    )
+
+
+def test_the_code_page_without_a_password_first_goes_back_to_login(
+    client: Client, db: None
+) -> None:
+    assert client.get("/login/code/")["Location"] == "/login/"
+    assert client.post("/login/code/", {"code": "123456"})["Location"] == "/login/"
+    assert client.get("/login/authenticator/")["Location"] == "/login/"
+
+
+def test_a_right_code_right_after_a_wrong_one_waits_for_the_throttle(db: None) -> None:
+    make_user(username="architect", password=PASSWORD)
+    setup = Client()
+    setup.post("/login/", {"username": "architect", "password": PASSWORD})
+    totp, _ = enrol(setup)
+    client = Client()
+    client.post("/login/", {"username": "architect", "password": PASSWORD})
+    assert client.post("/login/code/", {"code": "000000"}).status_code == 400
+    assert client.post("/login/code/", {"code": next_code(totp)}).status_code == 400
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        later = client.post("/login/code/", {"code": next_code(totp)})
+    assert later.status_code == 302

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from briefs.mfa import must_enrol, needs_code, pending_start
 from briefs.middleware import PROPOSE_ZONE, set_zone_cookie
 from briefs.services import profile_set_time_zone
 from briefs.sso import local_login_allowed, sso_enabled
@@ -70,6 +71,12 @@ class SignInView(LoginView):
         return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        # A second factor first, where the account has one or (staff) must have one.
+        if needs_code(user) or must_enrol(user):
+            backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+            pending_start(self.request, user, backend=backend, next_url=self.get_success_url())
+            return redirect("login_code" if needs_code(user) else "login_enrol")
         response = super().form_valid(form)
-        bring_zone_to_browser(self.request, response, form.get_user())
+        bring_zone_to_browser(self.request, response, user)
         return response
