@@ -416,6 +416,12 @@ SSO_ADMIN_GROUP = envstr("SSO_ADMIN_GROUP", "")
 LOCAL_LOGIN = envbool("LOCAL_LOGIN", True)
 if not LOCAL_LOGIN and not OIDC_ISSUER:
     raise ImproperlyConfigured("LOCAL_LOGIN=0 needs single sign-on (OIDC_ISSUER and its client)")
+if OIDC_ISSUER:
+    # Log out is a form whose answer redirects to the provider's end_session_endpoint (on the
+    # issuer's host at Okta, Entra ID and Keycloak); browsers hold that redirect to every
+    # page's form-action, so the provider's origin joins 'self' there.
+    _issuer_origin = "/".join(OIDC_ISSUER.split("/", 3)[:3])
+    SECURE_CSP["form-action"] = [CSP.SELF, _issuer_origin]
 # TOTP for local accounts (django-otp's TOTP device: drift, replay and throttling handled);
 # recovery codes are this app's, stored hashed (briefs.models.RecoveryCode).
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]

@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from briefs.mfa import (
@@ -33,6 +35,8 @@ def _sign_in(
 
 
 @login_not_required
+@never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def login_code(request: HttpRequest) -> HttpResponse:
     found = pending_user(request)
@@ -84,6 +88,8 @@ def _setup_page(
 
 
 @login_not_required
+@never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def login_enrol(request: HttpRequest) -> HttpResponse:
     """Staff whose password was right but who have no authenticator yet set one up first."""
@@ -97,6 +103,8 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     return _setup_page(request, user, confirm_url=request.path, signing_in=True, start=start)
 
 
+@never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def mfa_settings(request: HttpRequest) -> HttpResponse:
     """Set up (or replace) the signed-in user's authenticator."""

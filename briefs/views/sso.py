@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
@@ -69,6 +70,7 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@never_cache
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     """Ends the session here, and at the provider where it offers RP-initiated logout (a
