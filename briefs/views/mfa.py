@@ -65,9 +65,13 @@ def _setup_page(
     if not start and device is not None:
         codes = totp_enrol_confirm(device=device, code=request.POST.get("code", ""))
         if codes is not None:
+            if signing_in:  # signed in first, so the page shows the account's header
+                backend = request.session[PENDING]["backend"]
+                request.session.pop(PENDING, None)
+                login(request, user, backend=backend)
             response = render(request, "registration/recovery_codes.html", {"codes": codes})
             if signing_in:
-                return _sign_in(request, user, request.session[PENDING]["backend"], response)
+                bring_zone_to_browser(request, response, user)
             return response
         error = "That code is not right. Check the time on your phone and try the next one."
     else:
