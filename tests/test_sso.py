@@ -26,7 +26,7 @@ from oidc_provider_mock import run_server_in_thread
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from briefs.models import Incident, RecoveryCode, SingleSignOnIdentity, StaffAct, StaffActKind
-from briefs.seed import make_user
+from briefs.seed import make_incident, make_user
 from tests.factories import PASSWORD
 
 CLIENT_ID = "escalation-briefs"
@@ -517,3 +517,13 @@ def test_a_right_code_right_after_a_wrong_one_waits_for_the_throttle(db: None) -
     with time_machine.travel(timezone.now() + timedelta(seconds=5)):
         later = client.post("/login/code/", {"code": next_code(totp)})
     assert later.status_code == 302
+
+
+def test_an_admins_dashboard_lists_others_incidents_but_only_their_own_drafts(
+    admin_client: Client, owner: User
+) -> None:
+    escalated = make_incident(owner=owner, title="Checkout outage")
+    draft = make_incident(owner=owner, title="Half-written brief", status="draft")
+    page = admin_client.get("/").content.decode()
+    assert escalated.title in page
+    assert draft.title not in page
