@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from briefs.models import ActionItem, ImpactEstimate, Incident, RootCauseAnalysis, ShareLink
+from briefs.models import (
+    ActionItem,
+    ImpactEstimate,
+    Incident,
+    RootCauseAnalysis,
+    ShareLink,
+    StaffAct,
+)
 
 
 @dataclass(frozen=True)
@@ -85,4 +92,16 @@ def incident_history_entries(incident: Incident) -> list[HistoryEntry]:
     for records, subject in sources:
         ordered = records.select_related("history_user").order_by("history_date", "history_id")
         entries += _entries(ordered, subject)
+    # An admin's take-over (briefs.services.incident_hand_over, incident_add_collaborator).
+    for act in StaffAct.objects.filter(incident_id=incident.pk).select_related("actor", "person"):
+        entries.append(
+            HistoryEntry(
+                at=act.at,
+                who=act.actor.get_full_name() or act.actor.get_username(),
+                subject="Incident",
+                action=f"taken over: {act.get_kind_display().lower()} "
+                f"{act.person.get_full_name() or act.person.get_username()}",
+                changes=[],
+            )
+        )
     return sorted(entries, key=lambda entry: entry.at, reverse=True)

@@ -195,6 +195,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """The incidents a user owns or collaborates on: the only ones they may see or change."""
         if not user.is_authenticated:
             return self.none()
+        # Admins (staff, or an SSO admin group's members: briefs/sso.py) take over any incident
+        # when its owner is away. A flag on the loaded user, so everyone else's query is as it was.
+        if getattr(user, "is_staff", False):
+            return self.all()
         # EXISTS, not a join with DISTINCT: looking up one incident then stays one index probe,
         # where the join made PostgreSQL collect every incident the user can see first.
         collaborates = Incident.collaborators.through.objects.filter(
@@ -216,13 +220,18 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         """
         incident = Incident._meta.db_table
         collaborator = Incident.collaborators.through._meta.db_table
-        # Table names from the models, values as parameters.
-        sql = (
-            f"SELECT COUNT(*), MAX(updated_at) FROM {incident} WHERE owner_id = %s"
-            f" OR id IN (SELECT incident_id FROM {collaborator} WHERE user_id = %s)"
-        )
+        # Table names from the models, values as parameters. An admin sees every incident
+        # (`editable_by`), and a non-admin's query stays as it was.
+        if getattr(user, "is_staff", False):
+            sql, params = f"SELECT COUNT(*), MAX(updated_at) FROM {incident}", []
+        else:
+            sql = (
+                f"SELECT COUNT(*), MAX(updated_at) FROM {incident} WHERE owner_id = %s"
+                f" OR id IN (SELECT incident_id FROM {collaborator} WHERE user_id = %s)"
+            )
+            params = [user.pk, user.pk]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk, user.pk])
+            cursor.execute(sql, params)
             count, changed = cursor.fetchone()
         if isinstance(changed, str):  # SQLite hands back its text; PostgreSQL a datetime
             changed = timezone.make_aware(datetime.fromisoformat(changed), UTC)
@@ -253,8 +262,15 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         # At most one row: the document's unique index (incident, kind, size).
         failed_pdf = f"""FROM {pdf} pdf WHERE pdf.incident_id = incident.id
                     AND pdf.kind = %s AND pdf.size = %s AND pdf.status = %s"""
-        # The rule is `editable_by`'s (owner, or EXISTS a collaborator row); table names from
-        # the models, values as parameters.
+        # The rule is `editable_by`'s (an admin, the owner, or EXISTS a collaborator row);
+        # table names from the models, values as parameters.
+        if getattr(user, "is_staff", False):
+            rule, rule_params = "TRUE", []
+        else:
+            rule = f"""incident.owner_id = %s OR EXISTS (
+                    SELECT 1 FROM {collaborator} collaborator
+                    WHERE collaborator.incident_id = incident.id AND collaborator.user_id = %s)"""
+            rule_params = [user.pk, user.pk]
         sql = f"""
             SELECT incident.id, incident.version, incident.updated_at, incident.status,
                    (SELECT max(link.last_viewed_at) FROM {link} link
@@ -262,16 +278,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
                    (SELECT pdf.stamp {failed_pdf}),
                    (SELECT pdf.failure {failed_pdf})
             FROM {incident} incident
-            WHERE incident.public_id = %s AND (
-                incident.owner_id = %s OR EXISTS (
-                    SELECT 1 FROM {collaborator} collaborator
-                    WHERE collaborator.incident_id = incident.id AND collaborator.user_id = %s))
+            WHERE incident.public_id = %s AND ({rule})
         """  # noqa: S608
         # As the database stores it: a uuid on PostgreSQL, 32 hex digits on SQLite.
         public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
         failed = [PdfKind.BRIEF.value, PdfSize.default().value, PdfStatus.FAILED.value]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*failed, *failed, public_id_value, user.pk, user.pk])
+            cursor.execute(sql, [*failed, *failed, public_id_value, *rule_params])
             found = cursor.fetchone()
         if found is None:
             return None
@@ -1753,3 +1766,77 @@ class AlertEvent(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+# --- Sign-in and admin take-over (issue 19) ---
+
+
+class SingleSignOnIdentity(models.Model):
+    """A person as the identity provider names them: its issuer and their subject.
+
+    Later sign-ins find the user by this pair, never by email, which a provider lets people
+    change (and which another account could come to hold).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sign_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # The sign-in's lookup (briefs.sso.user_for_claims), and one user per subject.
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique"),
+            models.CheckConstraint(condition=~Q(subject=""), name="sso_identity_has_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
+class StaffActKind(models.TextChoices):
+    HAND_OVER = "hand_over", "Handed ownership to"
+    ADD_COLLABORATOR = "add_collaborator", "Added collaborator"
+
+
+class StaffAct(models.Model):
+    """An admin's take-over of an incident they do not own: kept for the audit trail
+    (briefs.history shows it on the incident's History page)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="staff_acts")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_acts"
+    )
+    kind = models.CharField(max_length=20, choices=StaffActKind.choices)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [_choices_check("staffact", "kind", StaffActKind)]
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that signs a local account in when its authenticator is lost. Only
+    its SHA-256 is kept: the codes are random (40 bits, and a sign-in allows five wrong
+    codes after a right password), so no slow hash is needed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # The sign-in's lookup of a typed code (briefs.services.recovery_code_use).
+            models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique"),
+        ]
+
+    @staticmethod
+    def hash_code(code: str) -> str:
+        normalised = code.replace("-", "").replace(" ", "").lower()
+        return hashlib.sha256(normalised.encode()).hexdigest()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from briefs.models import (
     AS_OF_WINDOW,
@@ -32,11 +33,16 @@ from briefs.models import (
     MeetingDecision,
     OperatingState,
     Profile,
+    RecoveryCode,
     RootCauseAnalysis,
     ShareLink,
+    SingleSignOnIdentity,
+    StaffAct,
+    StaffActKind,
     Status,
 )
 from briefs.pdf_documents import render_when_committed
+from briefs.sso import SignInRefused, check_email_allowed, is_admin_by_claims
 from briefs.timeline import promise_record
 
 MAX_SHARE_LINK_DAYS = 30
@@ -730,3 +736,136 @@ def chat_webhook_disable(*, webhook: ChatWebhook, now: datetime | None = None) -
             disabled_at=now or timezone.now()
         ):
             _touch(webhook.incident_id)
+
+
+# --- Sign-in and admin take-over (issue 19) ---
+
+
+def sso_user_sign_in(
+    *, issuer: str, claims: Mapping[str, Any], now: datetime | None = None
+) -> User:
+    """The user the provider's ID token names, created on their first sign-in.
+
+    Found by (issuer, subject), never by email: a provider lets people change their address,
+    and an address may pass to someone else. Name and email follow the claims on every sign-in,
+    and so does the admin flag when SSO_ADMIN_GROUP is set.
+    """
+    now = now or timezone.now()
+    email = check_email_allowed(claims)
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        raise SignInRefused("Your identity provider did not say who you are.")
+    with transaction.atomic():
+        identity = (
+            SingleSignOnIdentity.objects.select_related("user")
+            .select_for_update()
+            .filter(issuer=issuer, subject=subject)
+            .first()
+        )
+        if identity is None:
+            user = User.objects.create_user(username=_free_username(email or subject))
+            user.set_unusable_password()
+            identity = SingleSignOnIdentity.objects.create(
+                user=user, issuer=issuer, subject=subject, created_at=now
+            )
+        user = identity.user
+        user.email = email
+        user.first_name = str(claims.get("given_name") or claims.get("name") or "")[:150]
+        user.last_name = str(claims.get("family_name") or "")[:150]
+        admin = is_admin_by_claims(claims)
+        if admin is not None:
+            user.is_staff = admin
+        user.save()
+        identity.last_sign_in_at = now
+        identity.save(update_fields=["last_sign_in_at"])
+    return user
+
+
+def _free_username(wanted: str) -> str:
+    """The email as username, or with a number after it where a local account has it."""
+    base = wanted[:140]
+    candidate, number = base, 1
+    while User.objects.filter(username=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def incident_hand_over(*, incident: Incident, to: User, by: User) -> Incident:
+    """An admin makes `to` the incident's owner, say while the owner sleeps. The former owner
+    stays on as a collaborator; both changes are in the audit trail."""
+    with transaction.atomic():
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
+        former = locked.owner
+        if former.pk == to.pk:
+            return locked
+        locked.owner = to
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["owner", "updated_at"])
+        locked.collaborators.remove(to)
+        locked.collaborators.add(former)
+        StaffAct.objects.create(incident=locked, actor=by, kind=StaffActKind.HAND_OVER, person=to)
+    return locked
+
+
+def incident_add_collaborator(*, incident: Incident, user: User, by: User) -> bool:
+    """An admin adds a collaborator; False when they already are one (or own it)."""
+    with transaction.atomic():
+        if incident.owner_id == user.pk or incident.collaborators.filter(pk=user.pk).exists():
+            return False
+        incident.collaborators.add(user)
+        Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+        StaffAct.objects.create(
+            incident=incident, actor=by, kind=StaffActKind.ADD_COLLABORATOR, person=user
+        )
+    return True
+
+
+RECOVERY_CODE_COUNT = 10
+
+
+def totp_enrol_start(*, user: User) -> TOTPDevice:
+    """A new authenticator secret, unconfirmed until the user types a code it made."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device: TOTPDevice = TOTPDevice.objects.create(
+            user=user, name="Authenticator", confirmed=False
+        )
+    return device
+
+
+def totp_enrol_confirm(*, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirms the authenticator with a code it made, replacing any older one; returns the
+    new recovery codes (shown once), or None when the code is wrong."""
+    if not device.verify_token(code.strip()):
+        return None
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        return recovery_codes_replace(user=device.user)
+
+
+def recovery_codes_replace(*, user: User) -> list[str]:
+    """Ten new one-time codes; the old ones stop working. Only their hashes are stored."""
+    raw = [secrets.token_hex(5) for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [f"{code[:5]}-{code[5:]}" for code in raw]
+    with transaction.atomic():
+        RecoveryCode.objects.filter(user=user).delete()
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(user=user, code_hash=RecoveryCode.hash_code(code)) for code in codes
+        )
+    return codes
+
+
+def second_factor_check(*, user: User, code: str) -> bool:
+    """A code from the user's authenticator (django-otp refuses a reused one and slows down
+    guessing), or one of their unused recovery codes, which is then spent."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    code = code.strip()
+    if device is not None and code.isdigit() and device.verify_token(code):
+        return True
+    spent = RecoveryCode.objects.filter(
+        user=user, code_hash=RecoveryCode.hash_code(code), used_at__isnull=True
+    ).update(used_at=timezone.now())
+    return spent == 1

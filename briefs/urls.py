@@ -1,6 +1,17 @@
 from django.urls import path
 
-from briefs.views import account, alerts, brief, dashboard, followup, health, hooks, public, wizard
+from briefs.views import (
+    account,
+    alerts,
+    brief,
+    dashboard,
+    followup,
+    health,
+    hooks,
+    public,
+    takeover,
+    wizard,
+)
 
 app_name = "briefs"
 
@@ -43,6 +54,18 @@ urlpatterns = [
     path(incident + "rca/", followup.rca_edit, name="rca_edit"),
     path(incident + "rca/pdf", followup.rca_pdf, name="rca_pdf"),
     path(incident + "history/", followup.incident_history, name="incident_history"),
+    # An admin's take-over (issue 19).
+    path(incident + "takeover/", takeover.incident_takeover, name="incident_takeover"),
+    path(
+        incident + "takeover/owner",
+        takeover.incident_hand_over_view,
+        name="incident_hand_over",
+    ),
+    path(
+        incident + "takeover/collaborators",
+        takeover.incident_add_collaborator_view,
+        name="incident_add_collaborator",
+    ),
     path("b/<str:token>", public.share_view, name="share_view"),
     path("b/<str:token>/pdf", public.share_pdf, name="share_pdf"),
     path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),

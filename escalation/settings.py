@@ -415,3 +415,57 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+# --- Sign-in: single sign-on, local accounts, MFA, admins (issue 19; briefs/sso.py) ---
+
+
+def envurl(name: str) -> str:
+    """An http(s) address without its trailing slash, or "" when unset."""
+    value = os.environ.get(name, "").strip().rstrip("/")
+    if value and not value.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"{name} must be an http(s) address, not {value!r}")
+    return value
+
+
+# OpenID Connect: the provider's issuer (its discovery document is at
+# OIDC_ISSUER/.well-known/openid-configuration), this app's client, and the scopes asked for.
+# Single sign-on is on when all three of issuer, client id and secret are set.
+OIDC_ISSUER = envurl("OIDC_ISSUER")
+OIDC_CLIENT_ID = envstr("OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = envstr("OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = envlist("OIDC_SCOPES", "openid,email,profile")
+_oidc_set = [bool(OIDC_ISSUER), bool(OIDC_CLIENT_ID), bool(OIDC_CLIENT_SECRET)]
+if any(_oidc_set) and not all(_oidc_set):
+    raise ImproperlyConfigured(
+        "OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together"
+    )
+if OIDC_ISSUER.startswith("http://"):
+    if not DEBUG:
+        raise ImproperlyConfigured(f"OIDC_ISSUER must be https outside DEBUG, not {OIDC_ISSUER!r}")
+    # A provider on the developer's machine (README: oidc-provider-mock); Authlib refuses plain
+    # http otherwise.
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+if OIDC_ISSUER and "openid" not in OIDC_SCOPES:
+    raise ImproperlyConfigured(f"OIDC_SCOPES must include openid, not {OIDC_SCOPES!r}")
+# The email domains a provider's verified address must belong to (empty: any).
+SSO_ALLOWED_EMAIL_DOMAINS = [
+    domain.lower().lstrip("@") for domain in envlist("SSO_ALLOWED_EMAIL_DOMAINS")
+]
+# Members of this group (the ID token's `groups` claim) are admins here: they see every incident.
+SSO_ADMIN_GROUP = envstr("SSO_ADMIN_GROUP", "")
+# Local accounts (username and password). Off (LOCAL_LOGIN=0) once single sign-on works: then
+# only staff may still sign in locally, the break-glass way in.
+LOCAL_LOGIN = envbool("LOCAL_LOGIN", True)
+if not LOCAL_LOGIN and not OIDC_ISSUER:
+    raise ImproperlyConfigured("LOCAL_LOGIN=0 needs single sign-on (OIDC_ISSUER and its client)")
+if OIDC_ISSUER:
+    # Log out is a form whose answer redirects to the provider's end_session_endpoint (on the
+    # issuer's host at Okta, Entra ID and Keycloak); browsers hold that redirect to every
+    # page's form-action, so the provider's origin joins 'self' there.
+    _issuer_origin = "/".join(OIDC_ISSUER.split("/", 3)[:3])
+    SECURE_CSP["form-action"] = [CSP.SELF, _issuer_origin]
+# TOTP for local accounts (django-otp's TOTP device: drift, replay and throttling handled);
+# recovery codes are this app's, stored hashed (briefs.models.RecoveryCode).
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+# The issuer name an authenticator app shows beside the code.
+OTP_TOTP_ISSUER = "Escalation Briefs"

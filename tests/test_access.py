@@ -15,6 +15,12 @@ from briefs.services import ActionInput, action_item_add, share_link_create
 
 PUBLIC = {
     "login",
+    # Single sign-on's start and the provider's return (tests/test_sso.py).
+    "sso_login",
+    "sso_callback",
+    # The second step of a password sign-in: they send anyone without one back to /login/.
+    "login_code",
+    "login_enrol",
     "healthz",
     "share_view",
     "share_pdf",

@@ -100,6 +100,8 @@ class World:
     owner: User
     collaborator: User
     outsider: User
+    # An admin (issue 19): sees every incident without owning or sharing any.
+    admin: User
     incidents: list[Incident]
     tokens: dict[str, str]
 
@@ -113,6 +115,7 @@ def world(db: None) -> World:
         make_user(username="collab", password=PASSWORD),
         make_user(username="outsider", password=PASSWORD),
     )
+    admin = make_user(username="admin", password=PASSWORD, is_staff=True)
     now = timezone.now()
     shared = make_incident(owner=owner, title="Shared", time_zone="Europe/Paris")
     shared.collaborators.add(collaborator)
@@ -147,7 +150,7 @@ def world(db: None) -> World:
     PdfDocument.objects.create(incident=theirs, kind=PdfKind.BRIEF, size=other_size, **failed)
     PdfDocument.objects.create(incident=theirs, kind=PdfKind.RCA, size=PdfSize.default(), **failed)
     PdfDocument.objects.create(incident=private, kind=PdfKind.BRIEF, size=PdfSize.default())
-    return World(owner, collaborator, outsider, [shared, theirs, private], tokens)
+    return World(owner, collaborator, outsider, admin, [shared, theirs, private], tokens)
 
 
 def test_active_links_are_neither_revoked_nor_expired(world: World) -> None:
@@ -187,7 +190,7 @@ def test_the_link_lookup_by_hand_returns_what_the_orm_returns(world: World) -> N
     assert other is not None and "resolved" in other and other[0] != found[0]
 
 
-@pytest.mark.parametrize("who", ["owner", "collaborator", "outsider", "anonymous"])
+@pytest.mark.parametrize("who", ["owner", "collaborator", "outsider", "admin", "anonymous"])
 def test_the_brief_key_by_hand_returns_what_the_orm_returns(world: World, who: str) -> None:
     user = AnonymousUser() if who == "anonymous" else getattr(world, who)
     keys = {}
@@ -201,6 +204,7 @@ def test_the_brief_key_by_hand_returns_what_the_orm_returns(world: World, who: s
         "owner": {"Shared", "Theirs, shared with the owner"},
         "collaborator": {"Shared"},
         "outsider": {"Theirs, shared with the owner", "Private"},
+        "admin": {"Shared", "Theirs, shared with the owner", "Private"},
         "anonymous": set(),
     }
     assert seen == expected[who]
@@ -225,11 +229,13 @@ def test_the_dashboard_stamp_by_hand_returns_what_the_orm_returns(world: World) 
         world.owner,
         world.collaborator,
         world.outsider,
+        world.admin,
         make_user(username="nobody", password=PASSWORD),
     ):
         stamps[user.username] = Incident.objects.stamp_for(user)
         assert stamps[user.username] == stamp_by_orm(user)
-    assert [stamps[name][0] for name in ("owner", "collab", "outsider", "nobody")] == [2, 1, 2, 0]
+    counts = [stamps[name][0] for name in ("owner", "collab", "outsider", "admin", "nobody")]
+    assert counts == [2, 1, 2, 3, 0]
     assert stamps["owner"][1] == stamps["outsider"][1] != stamps["collab"][1]
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from briefs.mfa import must_enrol, needs_code, pending_start
 from briefs.middleware import PROPOSE_ZONE, set_zone_cookie
-from briefs.models import Profile, zone_named
 from briefs.services import profile_set_time_zone
-from briefs.views.common import current_user
+from briefs.sso import local_login_allowed, sso_enabled
+from briefs.views.common import bring_zone_to_browser, current_user
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,19 +45,38 @@ def time_zone(request: HttpRequest) -> HttpResponse:
     return render(request, "briefs/time_zone.html", {"zones": zones, "next": next_url})
 
 
+class SignInForm(AuthenticationForm):
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        if not local_login_allowed(user):
+            raise ValidationError(
+                "Sign in with single sign-on: passwords are only for the break-glass account.",
+                code="local_login_off",
+            )
+
+
 class SignInView(LoginView):
     """Django's login, which also brings the user's stored time zone to this browser.
 
-    A class because Django's login is one; only `form_valid` changes. A user who never chose a
-    zone is flagged in the session, and base.html proposes their browser's zone.
+    A class because Django's login is one; only `form_valid` changes. django-axes counts its
+    failures. With single sign-on configured the page offers it first (briefs/views/sso.py).
     """
 
+    form_class = SignInForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_enabled"] = sso_enabled()
+        context["local_login"] = settings.LOCAL_LOGIN
+        return context
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        # A second factor first, where the account has one or (staff) must have one.
+        if needs_code(user) or must_enrol(user):
+            backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+            pending_start(self.request, user, backend=backend, next_url=self.get_success_url())
+            return redirect("login_code" if needs_code(user) else "login_enrol")
         response = super().form_valid(form)
-        stored = Profile.objects.filter(user=form.get_user()).values_list("time_zone", flat=True)
-        zone = zone_named(next(iter(stored), ""))
-        if zone is None:
-            self.request.session[PROPOSE_ZONE] = True
-        else:
-            set_zone_cookie(response, self.request, zone.key)
+        bring_zone_to_browser(self.request, response, user)
         return response

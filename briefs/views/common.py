@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
 from briefs.brief_content import brief_queryset
-from briefs.models import ActionItem, ChatWebhook, Incident, ShareLink
+from briefs.middleware import PROPOSE_ZONE, set_zone_cookie
+from briefs.models import ActionItem, ChatWebhook, Incident, Profile, ShareLink, zone_named
 
 # Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is
 # replaced in every response: the token is the only per-request secret those pages hold.
@@ -99,3 +100,14 @@ def conflict_page(
         "back_url": back_url or form_url,
     }
     return render(request, "briefs/conflict.html", context, status=409)
+
+
+def bring_zone_to_browser(request: HttpRequest, response: HttpResponse, user: User) -> None:
+    """At sign-in (password or single sign-on): the user's stored time zone goes into this
+    browser's cookie; a user who never chose one is flagged, and base.html proposes theirs."""
+    stored = Profile.objects.filter(user=user).values_list("time_zone", flat=True)
+    zone = zone_named(next(iter(stored), ""))
+    if zone is None:
+        request.session[PROPOSE_ZONE] = True
+    else:
+        set_zone_cookie(response, request, zone.key)

@@ -90,6 +90,10 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
         .order_by("-created_at")
     )
     drafts = [i for i in unresolved if i.status == Status.DRAFT and not i.is_untouched_draft]
+    if request.user.is_staff:
+        # An admin sees every incident (issue 19), but others' drafts are unfinished work, not
+        # incidents to take over: their dashboard lists only their own.
+        drafts = [i for i in drafts if i.owner_id == request.user.pk]
     # Alert webhooks (issue 17): which drafts an alert opened, for the badge and their rows.
     drafts_from_alerts = drafts_opened_by_alerts([i.pk for i in drafts])
     open_rows = [
