@@ -1,6 +1,6 @@
 from django.urls import path
 
-from briefs.views import account, brief, dashboard, followup, health, public, wizard
+from briefs.views import account, brief, dashboard, followup, health, present, public, wizard
 
 app_name = "briefs"
 
@@ -37,6 +37,18 @@ urlpatterns = [
     path(incident + "rca/", followup.rca_edit, name="rca_edit"),
     path(incident + "rca/pdf", followup.rca_pdf, name="rca_pdf"),
     path(incident + "history/", followup.incident_history, name="incident_history"),
+    # The meeting with the CEO (issue 18): the presenter view and the screen it drives.
+    path(incident + "present/", present.present, name="present"),
+    path(incident + "present/start", present.present_start, name="present_start"),
+    path(incident + "present/show", present.present_show, name="present_show"),
+    path(incident + "present/captures/", present.present_capture, name="present_capture"),
+    path(
+        incident + "present/captures/remove",
+        present.present_capture_remove,
+        name="present_capture_remove",
+    ),
+    path(incident + "present/end", present.present_end, name="present_end"),
+    path(incident + "present/screen", present.present_screen, name="present_screen"),
     path("b/<str:token>", public.share_view, name="share_view"),
     path("b/<str:token>/pdf", public.share_pdf, name="share_pdf"),
     path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),
