@@ -131,7 +131,7 @@ def present_start(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def present_show(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def present_show(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     """Move to a cue card, a question's section or the next or previous card; the screen
     follows on its next poll."""
     incident = incident_for_editor(request, public_id)
@@ -154,15 +154,14 @@ def present_show(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if not services.presentation_show(presentation=presentation, card=card, section=section):
         raise Http404("The meeting has ended")
     presentation.card, presentation.section = card, section
-    htmx_request: HtmxHttpRequest = request  # type: ignore[assignment]
-    if htmx_request.htmx:
+    if request.htmx:
         context = _presenter_context(request, incident, presentation)
         return render(request, PRESENTER + "#stage", context)
     return redirect(_presenter_url(incident, f"#card-{card}"))
 
 
 @require_POST
-def present_capture(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def present_capture(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     """Save a decision, commitment, action item, resources or cadence as it is made."""
     incident = incident_for_editor(request, public_id)
     presentation = _open_or_404(incident)
@@ -170,7 +169,6 @@ def present_capture(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if kind not in CAPTURE_FORMS:
         return HttpResponse("Not a kind of capture.", status=400)
     form = _capture_form(incident, kind, request.POST)
-    htmx_request: HtmxHttpRequest = request  # type: ignore[assignment]
     status = 200
     bound: CaptureForm | None = None
     if form.is_valid():
@@ -184,19 +182,19 @@ def present_capture(request: HttpRequest, public_id: UUID) -> HttpResponse:
             form.add_error(None, str(refused))
             bound, status = form, 400
         else:
-            if not htmx_request.htmx:
+            if not request.htmx:
                 messages.success(request, f"{CAPTURE_FORMS[kind].kind.label} saved.")
                 return redirect(_presenter_url(incident, "#captures"))
     else:
         bound, status = form, 400
     context = _presenter_context(request, incident, presentation, bound=bound)
     context["saved_kind"] = kind if status == 200 else ""
-    template = PRESENTER + "#captures" if htmx_request.htmx else PRESENTER
+    template = PRESENTER + "#captures" if request.htmx else PRESENTER
     return render(request, template, context, status=status)
 
 
 @require_POST
-def present_capture_remove(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def present_capture_remove(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id)
     presentation = _open_or_404(incident)
     try:
@@ -207,8 +205,7 @@ def present_capture_remove(request: HttpRequest, public_id: UUID) -> HttpRespons
         services.presentation_capture_remove(presentation=presentation, capture_id=capture_id)
     except PresentationEnded:
         raise Http404("The meeting has ended") from None
-    htmx_request: HtmxHttpRequest = request  # type: ignore[assignment]
-    if htmx_request.htmx:
+    if request.htmx:
         context = _presenter_context(request, incident, presentation)
         return render(request, PRESENTER + "#captures", context)
     return redirect(_presenter_url(incident, "#captures"))
@@ -273,7 +270,7 @@ def _end_conflict(
 
 
 @require_GET
-def present_screen(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def present_screen(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     """What the CEO sees. Polled every second with the stamp it shows (`?since=`): 204 while
     nothing changed, which costs one query; else the screen again."""
     state = screen_state(request.user, public_id)
@@ -281,8 +278,7 @@ def present_screen(request: HttpRequest, public_id: UUID) -> HttpResponse:
         raise Http404("No such incident")
     now = timezone.now()
     stamp = state.stamp(now)
-    htmx_request: HtmxHttpRequest = request  # type: ignore[assignment]
-    if htmx_request.htmx and request.GET.get("since") == stamp:
+    if request.htmx and request.GET.get("since") == stamp:
         return HttpResponse(status=204)
     incident = brief_queryset().get(pk=state.incident_id)
     zone = state.zone
@@ -295,6 +291,6 @@ def present_screen(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "poll_url": reverse("briefs:present_screen", args=[incident.public_id]),
         }
     )
-    template = SCREEN + "#screen" if htmx_request.htmx else SCREEN
+    template = SCREEN + "#screen" if request.htmx else SCREEN
     with timezone.override(zone):
         return render(request, template, context)
