@@ -1573,7 +1573,9 @@ class Capture(models.Model):
     """One thing decided or promised in the meeting, saved the moment it is typed so that a
     closed browser loses nothing; `services.presentation_end` turns them into the record."""
 
-    presentation = models.ForeignKey(Presentation, on_delete=models.CASCADE, related_name="captures")
+    presentation = models.ForeignKey(
+        Presentation, on_delete=models.CASCADE, related_name="captures"
+    )
     kind = models.CharField(max_length=10, choices=CaptureKind)
     # The decision, commitment, action or resources, as typed; empty for a cadence.
     text = models.CharField(max_length=SENTENCE_LENGTH * 2, blank=True)

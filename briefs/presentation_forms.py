@@ -4,7 +4,7 @@ forms share one page (and one POST URL) without their fields colliding."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -21,7 +21,7 @@ from briefs.models import (
 
 
 class CaptureForm(forms.Form):
-    kind: str
+    kind: ClassVar[CaptureKind]
 
     def capture_fields(self) -> dict[str, Any]:
         """The cleaned data as `Capture` fields (services.presentation_capture_add)."""
@@ -104,16 +104,14 @@ class CadenceCaptureForm(CaptureForm):
     )
 
 
-CAPTURE_FORMS: dict[str, type[CaptureForm]] = {
-    form.kind: form
-    for form in [
-        DecisionCaptureForm,
-        CommitmentCaptureForm,
-        ActionCaptureForm,
-        ResourcesCaptureForm,
-        CadenceCaptureForm,
-    ]
-}
+_CAPTURE_FORM_CLASSES: list[type[CaptureForm]] = [
+    DecisionCaptureForm,
+    CommitmentCaptureForm,
+    ActionCaptureForm,
+    ResourcesCaptureForm,
+    CadenceCaptureForm,
+]
+CAPTURE_FORMS = {form.kind.value: form for form in _CAPTURE_FORM_CLASSES}
 
 
 class EndMeetingForm(VersionedForm):

@@ -96,9 +96,7 @@ def test_owner_and_collaborator_open_both_views_and_others_get_404(
     assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
 
 
-@pytest.mark.parametrize(
-    "suffix", ["start", "show", "captures/", "captures/remove", "end"]
-)
+@pytest.mark.parametrize("suffix", ["start", "show", "captures/", "captures/remove", "end"])
 def test_presenter_posts_are_405_on_get_and_404_for_an_outsider(
     client: Client, incident: Incident, outsider: User, owner: User, suffix: str
 ) -> None:
@@ -157,8 +155,8 @@ def test_the_presenter_shows_the_script_the_six_questions_and_the_next_update(
         assert f'id="question-{key}"' in page
     assert "When will it be resolved?" in page and "depending on the vendor" in page
     assert "Next promised update" in page
-    for key in ["d", "a", "1</kbd>–<kbd>6"]:
-        assert f"<kbd>{key}</kbd>" in page
+    for listed in ["d", "a", "1</kbd>–<kbd>6"]:
+        assert f"<kbd>{listed}</kbd>" in page
 
 
 # --- Driving the screen ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from briefs import services
 from briefs.brief_content import brief_context, brief_queryset, facts
 from briefs.meeting_script import cadence_words
-from briefs.models import Capture, Incident, Presentation, ScreenSection
+from briefs.models import Capture, CaptureKind, Incident, Presentation, ScreenSection
 from briefs.presentation import (
     cue_cards,
     keyed_questions,
@@ -55,13 +55,10 @@ def _capture_forms(
     incident: Incident, *, bound: CaptureForm | None = None
 ) -> dict[str, CaptureForm]:
     """One empty form per kind of capture, except the one just posted with its errors."""
-    forms: dict[str, CaptureForm] = {}
-    for kind, form_class in CAPTURE_FORMS.items():
-        if bound is not None and bound.kind == kind:
-            forms[kind] = bound
-            continue
-        forms[kind] = _capture_form(incident, kind)
-    return forms
+    return {
+        kind: bound if bound is not None and bound.kind == kind else _capture_form(incident, kind)
+        for kind in CAPTURE_FORMS
+    }
 
 
 def _capture_form(incident: Incident, kind: str, data: Any = None) -> CaptureForm:
@@ -183,7 +180,7 @@ def present_capture(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             bound, status = form, 400
         else:
             if not request.htmx:
-                messages.success(request, f"{CAPTURE_FORMS[kind].kind.label} saved.")
+                messages.success(request, f"{CaptureKind(kind).label} saved.")
                 return redirect(_presenter_url(incident, "#captures"))
     else:
         bound, status = form, 400
