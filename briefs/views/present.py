@@ -136,7 +136,7 @@ def present_show(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     form = ShowForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Not a card or a question.", status=400)
-    last = len(cue_cards(incident)) - 1
+    cards = cue_cards(incident)
     card, section = presentation.card, presentation.section
     values = form.cleaned_data
     if values["question"] is not None:
@@ -146,8 +146,8 @@ def present_show(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             card = values["card"]
         elif values["step"]:
             card += 1 if values["step"] == "next" else -1
-        card = max(0, min(card, last))
-        section = cue_cards(incident)[card].section
+        card = max(0, min(card, len(cards) - 1))
+        section = cards[card].section
     if not services.presentation_show(presentation=presentation, card=card, section=section):
         raise Http404("The meeting has ended")
     presentation.card, presentation.section = card, section
