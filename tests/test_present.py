@@ -142,7 +142,7 @@ def test_only_one_open_presentation_per_incident_in_the_database(incident: Incid
     Presentation.objects.create(incident=incident, started_by=incident.owner)
 
 
-PRESENTATION_CASES = {
+PRESENTATION_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "section": ("presentation_section_valid", {"section": "gossip"}),
     "ends": ("presentation_ends_after_start", {"ended_at": NOW - timedelta(hours=1)}),
     "screen_version": ("presentation_screen_version_positive", {"screen_version": 0}),
@@ -159,7 +159,7 @@ def test_the_database_refuses_a_bad_presentation(incident: Incident, case: str) 
     assert violated_constraint(refused.value) == constraint
 
 
-CAPTURE_CASES = {
+CAPTURE_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "kind": ("capture_kind_valid", {"kind": "rumour", "text": "x"}),
     "text": ("capture_has_text", {"kind": "resources", "text": ""}),
     "decider": ("capture_decision_has_decider", {"kind": "decision", "text": "x"}),
