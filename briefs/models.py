@@ -1840,3 +1840,135 @@ class RecoveryCode(models.Model):
     def hash_code(code: str) -> str:
         normalised = code.replace("-", "").replace(" ", "").lower()
         return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+# --- The meeting while it happens: the presenter view and the screen (issue 18) --------------
+
+
+class ScreenSection(models.TextChoices):
+    """What the meeting's screen shows under the key figures. Each value names a section of
+    `_brief.html` (templates/briefs/present/screen.html shows the one chosen, by CSS)."""
+
+    OVERVIEW = "overview", "At a glance"
+    WHAT = "what", "What happened"
+    IMPACT = "impact", "Business impact"
+    CAUSE = "cause", "Root cause"
+    DOING = "doing", "What we are doing"
+    WHEN = "when", "When it will be resolved"
+    NEED = "need", "What we need from you"
+    PREVENT = "prevent", "Preventing a recurrence"
+    ACCOUNT = "account", "Accountability"
+    COMMITMENTS = "commitments", "What we committed to"
+
+
+class Presentation(models.Model):
+    """The CEO meeting while it is held: what the presenter has on the screen, and (in its
+    captures) what was decided and promised so far. Ending it writes the meeting record."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="presentations")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The script's cue card the presenter is on (0-based), and the brief's section on screen.
+    card = models.PositiveSmallIntegerField(default=0)
+    section = models.CharField(max_length=12, choices=ScreenSection, default=ScreenSection.OVERVIEW)
+    # Moves on with every change of what the screen shows: part of the stamp the screen polls.
+    screen_version = models.PositiveIntegerField(default=1)
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="presentation"
+    )
+
+    class Meta:
+        constraints = [
+            # One meeting at a time: reopening the presenter view resumes it. Its partial
+            # unique index also serves the screen's once-a-second poll (briefs.presentation.
+            # screen_state: an incident's open presentation).
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(ended_at__isnull=True),
+                name="presentation_one_open_per_incident",
+            ),
+            _choices_check("presentation", "section", ScreenSection),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="presentation_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(screen_version__gte=1), name="presentation_screen_version_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Presentation of {self.incident_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CaptureKind(models.TextChoices):
+    DECISION = "decision", "Decision"
+    COMMITMENT = "commitment", "Commitment"
+    ACTION = "action", "Action item"
+    RESOURCES = "resources", "Resources granted"
+    CADENCE = "cadence", "New update cadence"
+
+
+class Capture(models.Model):
+    """One thing decided or promised in the meeting, saved the moment it is typed so that a
+    closed browser loses nothing; `services.presentation_end` turns them into the record."""
+
+    presentation = models.ForeignKey(
+        Presentation, on_delete=models.CASCADE, related_name="captures"
+    )
+    kind = models.CharField(max_length=10, choices=CaptureKind)
+    # The decision, commitment, action or resources, as typed; empty for a cadence.
+    text = models.CharField(max_length=SENTENCE_LENGTH * 2, blank=True)
+    decided_by = models.CharField(max_length=TITLE_LENGTH, blank=True)
+    # The ask a decision answers (its incident's: the form offers no other).
+    ask = models.ForeignKey(CeoDecision, on_delete=models.SET_NULL, null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner_name = models.CharField(max_length=TITLE_LENGTH, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    action_kind = models.CharField(max_length=13, choices=ActionKind, blank=True)
+    cadence_minutes = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            _choices_check("capture", "kind", CaptureKind),
+            models.CheckConstraint(
+                condition=Q(action_kind="") | Q(action_kind__in=ActionKind.values),
+                name="capture_action_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=CaptureKind.CADENCE) | ~Q(text=""), name="capture_has_text"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CaptureKind.DECISION) | ~Q(decided_by=""),
+                name="capture_decision_has_decider",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CaptureKind.ACTION)
+                | (Q(owner__isnull=False) | ~Q(owner_name="")) & Q(due_on__isnull=False),
+                name="capture_action_has_owner_and_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=CaptureKind.CADENCE)
+                | Q(
+                    cadence_minutes__gte=MIN_CADENCE_MINUTES,
+                    cadence_minutes__lte=MAX_CADENCE_MINUTES,
+                ),
+                name="capture_cadence_range",
+            ),
+            *_max_lengths(
+                "capture",
+                text=SENTENCE_LENGTH * 2,
+                decided_by=TITLE_LENGTH,
+                owner_name=TITLE_LENGTH,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text or self.cadence_minutes}"

@@ -21,8 +21,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from briefs.models import (
     AS_OF_WINDOW,
+    NOTE_LENGTH,
     ActionItem,
     ActionKind,
+    Capture,
+    CaptureKind,
     CeoDecision,
     ChatWebhook,
     EstimateConfidence,
@@ -32,6 +35,7 @@ from briefs.models import (
     Meeting,
     MeetingDecision,
     OperatingState,
+    Presentation,
     Profile,
     RecoveryCode,
     RootCauseAnalysis,
@@ -869,3 +873,127 @@ def second_factor_check(*, user: User, code: str) -> bool:
         user=user, code_hash=RecoveryCode.hash_code(code), used_at__isnull=True
     ).update(used_at=timezone.now())
     return spent == 1
+
+
+# --- The meeting while it happens: the presenter view and its screen (issue 18) --------------
+
+
+@transaction.atomic
+def presentation_start(
+    *, incident: Incident, started_by: User, now: datetime | None = None
+) -> Presentation:
+    """Open the meeting on the presenter view, or resume the one already open: a presenter
+    whose browser closed comes back to the same cards and captures."""
+    # The incident's row lock serialises two starts; the partial unique constraint backs it.
+    Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
+    current = Presentation.objects.filter(incident=incident, ended_at__isnull=True).first()
+    if current is not None:
+        return current
+    return Presentation.objects.create(
+        incident=incident, started_by=started_by, started_at=now or timezone.now()
+    )
+
+
+def presentation_show(*, presentation: Presentation, card: int, section: str) -> bool:
+    """Put a cue card before the presenter and a section on the screen. False when the
+    meeting has ended meanwhile (another tab ended it): nothing moves then."""
+    moved = Presentation.objects.filter(pk=presentation.pk, ended_at__isnull=True).update(
+        card=card, section=section, screen_version=F("screen_version") + 1
+    )
+    return moved == 1
+
+
+class PresentationEnded(Exception):
+    """The meeting was ended (in another tab) before this change reached it."""
+
+
+def _open_presentation(presentation: Presentation) -> Presentation:
+    locked = Presentation.objects.select_for_update().get(pk=presentation.pk)
+    if locked.ended_at is not None:
+        raise PresentationEnded
+    return locked
+
+
+@transaction.atomic
+def presentation_capture_add(
+    *, presentation: Presentation, kind: str, fields: dict[str, Any]
+) -> Capture:
+    """Save a capture the moment it is made (`fields` as the capture's form cleaned them)."""
+    locked = _open_presentation(presentation)
+    if kind == CaptureKind.RESOURCES:
+        granted = [*locked.captures.filter(kind=kind), Capture(text=fields["text"])]
+        if len(_joined_resources(granted)) > NOTE_LENGTH:
+            # The meeting record keeps resources granted in one column of NOTE_LENGTH.
+            raise ValueError("The resources granted are too long together: shorten them.")
+    return Capture.objects.create(presentation=locked, kind=kind, **fields)
+
+
+@transaction.atomic
+def presentation_capture_remove(*, presentation: Presentation, capture_id: int) -> bool:
+    locked = _open_presentation(presentation)
+    deleted, _ = Capture.objects.filter(presentation=locked, pk=capture_id).delete()
+    return deleted > 0
+
+
+def _joined_resources(captures: list[Capture]) -> str:
+    return "; ".join(c.text.strip().rstrip(".;") for c in captures) + ("." if captures else "")
+
+
+@transaction.atomic
+def presentation_end(
+    *,
+    presentation: Presentation,
+    ended_by: User,
+    expected_version: int,
+    attendees: str,
+    now: datetime | None = None,
+) -> Meeting:
+    """End the meeting: its captures become the meeting record through `meeting_record`, with
+    its version check (`VersionConflict` leaves the meeting open and nothing written).
+
+    Decisions answer their asks, action items and commitments become action items (a
+    commitment is the presenter's own, about keeping the CEO informed), resources granted are
+    joined, and the last cadence captured is the one agreed.
+    """
+    locked = _open_presentation(presentation)
+    captures = list(locked.captures.select_related("ask", "owner"))
+    of = {kind: [c for c in captures if c.kind == kind] for kind in CaptureKind.values}
+    cadences = of[CaptureKind.CADENCE]
+    meeting = meeting_record(
+        incident=locked.incident,
+        recorded_by=ended_by,
+        expected_version=expected_version,
+        held_at=locked.started_at,
+        attendees=attendees,
+        decisions=[DecisionInput(c.text, c.decided_by, c.ask) for c in of[CaptureKind.DECISION]],
+        actions=[
+            *(
+                ActionInput(
+                    description=c.text,
+                    kind=c.action_kind or ActionKind.CORRECTIVE,
+                    due_on=c.due_on,
+                    owner=c.owner,
+                    owner_name=c.owner_name,
+                )
+                for c in of[CaptureKind.ACTION]
+            ),
+            *(
+                ActionInput(
+                    description=c.text,
+                    kind=ActionKind.COMMUNICATION,
+                    due_on=c.due_on,
+                    owner=c.owner or (None if c.owner_name else locked.started_by),
+                    owner_name=c.owner_name,
+                )
+                for c in of[CaptureKind.COMMITMENT]
+            ),
+        ],
+        resources_granted=_joined_resources(of[CaptureKind.RESOURCES]),
+        cadence_minutes=cadences[-1].cadence_minutes if cadences else None,
+    )
+    locked.ended_at = max(now or timezone.now(), locked.started_at)
+    locked.meeting = meeting
+    locked.screen_version += 1
+    locked.save(update_fields=["ended_at", "meeting", "screen_version"])
+    # The meeting summary to the incident's subscribers goes here (the notifications issue).
+    return meeting

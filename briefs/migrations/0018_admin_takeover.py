@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('briefs', '0016_integrations'),
+        ('briefs', '0017_presentations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
