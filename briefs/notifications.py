@@ -371,7 +371,9 @@ def _row(
         subscriber=subscriber,
         trigger=kind,
         update=update,
-        idempotency_key=f"{kind}:{ref}:{recipient_key}"[:300],
+        # "<kind>:<ref>:<recipient>": `ref` holds no ":", so the first two fields name the
+        # occasion (delivery_line groups by them).
+        idempotency_key=f"{kind}:{ref.replace(':', '-')}:{recipient_key}"[:300],
         created_at=now,
         next_attempt_at=due or now,
     )
@@ -802,6 +804,10 @@ class DeliveryLine:
     problem: bool
 
 
+def _occasion(idempotency_key: str) -> tuple[str, ...]:
+    return tuple(idempotency_key.split(":", 2)[:2])
+
+
 def delivery_line(incident_id: int, zone: Any) -> DeliveryLine | None:
     """The latest notification's recipients, by status, in one query (the index
     `delivery_incident_created`)."""
@@ -813,8 +819,9 @@ def delivery_line(incident_id: int, zone: Any) -> DeliveryLine | None:
     )
     if not rows:
         return None
-    batch_key = rows[0][0].rsplit(":", 1)[0]
-    batch = [row for row in rows if row[0].rsplit(":", 1)[0] == batch_key]
+    # One notification's rows share the key's "<kind>:<ref>:" (a recipient's key may hold ":").
+    batch_key = _occasion(rows[0][0])
+    batch = [row for row in rows if _occasion(row[0]) == batch_key]
     sent = [row for row in batch if row[1] == DeliveryStatus.SENT]
     counts = {status: sum(1 for row in batch if row[1] == status) for status in DeliveryStatus}
     everyone_mail = all(row[3] == DeliveryChannel.EMAIL for row in batch)
