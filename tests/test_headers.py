@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from briefs.models import ActionItem, Incident, RootCauseAnalysis, ShareLink, Status
 from briefs.seed import make_incident
-from briefs.services import share_link_create, share_link_revoke
+from briefs.services import share_link_create, share_link_revoke, subscriber_add
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",
@@ -58,11 +58,20 @@ class World:
         self.link, self.token = share_link_create(
             incident=self.incident, created_by=owner, label="CEO"
         )
+        # Notifications (issue 16): an executive who gets the mail.
+        self.subscriber = subscriber_add(
+            incident=self.incident,
+            created_by=owner,
+            name="Dana Chen",
+            email="ceo@example.com",
+            cadence="each_update",
+        )
 
     def url(self, route: str) -> str:
         path = route.replace("<uuid:public_id>", str(self.incident.public_id))
         path = path.replace("<uuid:item_id>", str(self.item.public_id))
         path = path.replace("<uuid:link_id>", str(self.link.public_id))
+        path = path.replace("<uuid:subscriber_id>", str(self.subscriber.public_id))
         path = path.replace("<slug:step>", "cause").replace("<str:token>", self.token)
         assert "<" not in path, f"a new kind of URL parameter: {route}"
         return "/" + path
