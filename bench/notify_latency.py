@@ -13,6 +13,7 @@ the figure includes waiting behind that render. Seconds; light enough to run any
 
 from __future__ import annotations
 
+import logging
 import os
 import statistics
 import subprocess
@@ -41,6 +42,8 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    # aiosmtpd narrates every SMTP command at INFO.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         measure()
