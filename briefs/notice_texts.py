@@ -77,7 +77,8 @@ def _facts(incident: Incident, now: datetime) -> list[tuple[str, str]]:
         facts.append(("Service now", incident.get_operating_state_display()))
     due = incident.next_update_due()
     if due is not None:
-        facts.append(("Next update", _at(incident, due, now=now)))
+        late = " (overdue)" if due < now else ""
+        facts.append(("Next update", f"{_at(incident, due, now=now)}{late}"))
     return facts
 
 

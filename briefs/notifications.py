@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from briefs import chat
-from briefs.brief_content import with_brief_rows
+from briefs.brief_content import minute, with_brief_rows
 from briefs.models import (
     ChatLink,
     Delivery,
@@ -160,6 +160,8 @@ def register_composer(kind: str, composer: Composer) -> None:
 
 
 def notice_for(delivery: Delivery, now: datetime) -> Notice:
+    # To the minute, as the brief states its figures: the mail and the page say the same cost.
+    now = minute(now)
     incident = with_brief_rows(delivery.incident)
     if delivery.trigger in _composers:
         return _composers[delivery.trigger](delivery)
