@@ -207,7 +207,7 @@ def _row(
         incident=incident,
         channel=channel,
         recipient_label=one_line(label)[:200],
-        recipient_address=address[:200],
+        recipient_address=address,
         subscriber=subscriber,
         trigger=kind,
         update=update,

@@ -210,3 +210,13 @@ def test_the_escalation_mail_waits_a_little_for_its_pdf_then_leaves_without_it_a
     (message,) = mail.outbox
     assert message.attachments == []
     assert "The PDF of the brief was not ready in time" in message.body
+
+
+def test_an_address_that_already_gets_the_mail_is_refused(
+    incident: Incident, owner_client: Client
+) -> None:
+    assert owner_client.post(_add_url(incident), VALID).status_code == 302
+    again = owner_client.post(_add_url(incident), {**VALID, "email": "CEO@example.com"})
+    assert again.status_code == 400
+    assert "This address already gets this incident&#x27;s mail." in again.content.decode()
+    assert Subscriber.objects.count() == 1
