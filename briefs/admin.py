@@ -179,8 +179,9 @@ class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
     list_display = ["name", "email", "incident", "cadence", "created_at", "unsubscribed_at"]
     list_filter = ["cadence"]
     search_fields = ["name", "email", "incident__title"]
-    # The salt makes the person's link: shown, never edited.
-    readonly_fields = ["link_salt", "share_link"]
+    # With SECRET_KEY the salt makes the person's link: never shown, never edited.
+    exclude = ["link_salt"]
+    readonly_fields = ["share_link"]
     raw_id_fields = ["incident", "created_by"]
 
 

@@ -343,3 +343,26 @@ def test_the_subject_states_the_briefs_cost_and_fix_window_in_the_incidents_zone
         "[SEV1] Order processing outage: $761,600 so far, fixed by 10:39–13:39 EST"
     )
     assert "Cost so far: $761,600 as of 10:02 EST" in message.body
+
+
+def test_unsubscribe_tokens_never_reach_the_logs(incident: Incident, owner: User) -> None:
+    from briefs.security import redact
+
+    subscriber = _subscribe(incident, owner)
+    token = notifications.unsubscribe_token(subscriber)
+    assert redact(f"GET /u/{token} HTTP/1.1") == "GET /u/[redacted] HTTP/1.1"
+    assert redact("GET /b/abc HTTP/1.1") == "GET /b/[redacted] HTTP/1.1"
+
+
+def test_a_database_dump_yields_no_subscribers_link(
+    incident: Incident, owner: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from django.core.management import call_command
+
+    subscriber = _subscribe(incident, owner)
+    call_command("dumpdata", "briefs", stdout=sys.stdout)
+    dump = capsys.readouterr().out
+    assert notifications.subscriber_token(subscriber) not in dump
+    assert subscriber.share_link.token_hash in dump
