@@ -552,11 +552,24 @@ def message_id(idempotency_key: str) -> str:
     return f"<{digest}@{_domain()}>"
 
 
+# A subscriber's link lasts as long as any link (MAX_SHARE_LINK_DAYS); each mail that carries
+# it pushes its end back, so a long incident's mail never carries a link that has expired.
+LINK_RENEWAL = timedelta(days=30)
+
+
+def _keep_link_open(share_link_id: int) -> None:
+    now = timezone.now()
+    ShareLink.objects.filter(
+        pk=share_link_id, revoked_at__isnull=True, expires_at__lt=now + LINK_RENEWAL / 2
+    ).update(expires_at=now + LINK_RENEWAL)
+
+
 def email_message(row: Delivery, notice: Notice) -> EmailMultiAlternatives:
     subscriber = row.subscriber
     link = notice.link_url
     unsubscribe = ""
     if subscriber is not None:
+        _keep_link_open(subscriber.share_link_id)
         link = link_url(subscriber_token(subscriber))
         unsubscribe = unsubscribe_url(subscriber)
     attachment = None

@@ -366,3 +366,16 @@ def test_a_database_dump_yields_no_subscribers_link(
     dump = capsys.readouterr().out
     assert notifications.subscriber_token(subscriber) not in dump
     assert subscriber.share_link.token_hash in dump
+
+
+def test_a_mail_keeps_the_persons_link_open_for_a_long_incident(
+    incident: Incident, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    subscriber = _subscribe(incident, owner)
+    link = subscriber.share_link
+    with time_machine.travel(link.expires_at - timedelta(days=1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            _post(incident, owner)
+        link.refresh_from_db()
+        assert link.expires_at > timezone.now() + timedelta(days=29)
+    assert len(mail.outbox) == 1
