@@ -47,13 +47,14 @@ def client_key(request: HttpRequest) -> str:
     return str(ip)
 
 
-_SHARE_PATH = re.compile(r"/b/[^/\s?\"']+")
+_SHARE_PATH = re.compile(r"/([bu])/[^/\s?\"']+")
 # Alert webhooks' URLs carry their integration's token (views/hooks.py).
 _HOOK_PATH = re.compile(r"(/hooks/[a-z]+/)[^/\s?\"']+")
 
 
 def redact(text: str) -> str:
-    return _HOOK_PATH.sub(r"\1[redacted]", _SHARE_PATH.sub("/b/[redacted]", text))
+    # Executive links (/b/) and unsubscribe links (/u/, briefs.notifications) alike.
+    return _HOOK_PATH.sub(r"\1[redacted]", _SHARE_PATH.sub(r"/\1/[redacted]", text))
 
 
 class RedactSecrets(logging.Filter):

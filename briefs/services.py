@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from briefs import notifications
 from briefs.models import (
     AS_OF_WINDOW,
     NOTE_LENGTH,
@@ -44,6 +45,7 @@ from briefs.models import (
     StaffAct,
     StaffActKind,
     Status,
+    Subscriber,
 )
 from briefs.pdf_documents import render_when_committed
 from briefs.sso import SignInRefused, check_email_allowed, is_admin_by_claims
@@ -130,6 +132,7 @@ def update_post(
     posted_at: datetime | None = None,
     as_of: datetime | None = None,
     rate_limited: bool = False,
+    notify: bool = True,
 ) -> IncidentUpdate:
     """Append a timeline entry, with its revised estimate and ETA, all or nothing.
 
@@ -185,6 +188,8 @@ def update_post(
             changed.append(name)
     locked.save(update_fields=changed)
     render_when_committed(locked.pk)
+    if notify:
+        notifications.queue_update(update=update)
     return update
 
 
@@ -381,6 +386,7 @@ def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) 
     locked.updated_at = now or timezone.now()
     locked.save()
     render_when_committed(locked.pk)
+    notifications.queue_escalated(incident=locked)
     return locked
 
 
@@ -575,9 +581,12 @@ def incident_resolve(
         # The closing entry stands where the resolution happened among the others (a
         # resolution dated further back than an update may be lands at the window's edge).
         as_of=max(resolved_at, now - AS_OF_WINDOW),
+        notify=False,
     )
     # With the final estimate and the closing entry in: the figures the dashboard totals.
-    return final_figures_store(incident=current)
+    resolved = final_figures_store(incident=current)
+    notifications.queue_resolved(incident=resolved)
+    return resolved
 
 
 def _final_figures(incident: Incident) -> dict[str, Any]:
@@ -997,3 +1006,69 @@ def presentation_end(
     locked.save(update_fields=["ended_at", "meeting", "screen_version"])
     # The meeting summary to the incident's subscribers goes here (the notifications issue).
     return meeting
+
+
+# --- Subscribers (issue 16: briefs.notifications) -------------------------------------------
+
+
+class AlreadySubscribed(Exception):
+    """The address already gets this incident's mail: a second row would mail it twice."""
+
+
+@transaction.atomic
+def subscriber_add(
+    *,
+    incident: Incident,
+    created_by: User,
+    name: str,
+    email: str,
+    cadence: str,
+    now: datetime | None = None,
+) -> Subscriber:
+    """Subscribe an executive: their own executive link (its token derived, never stored:
+    briefs.notifications.derived_token), and, when the incident is already escalated, the
+    escalation mail with that link at once. `AlreadySubscribed` when the address already gets
+    the mail (the incident's row lock makes the check and the insert one step)."""
+    now = now or timezone.now()
+    Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
+    if Subscriber.objects.receiving().filter(incident=incident, email__iexact=email).exists():
+        raise AlreadySubscribed(email)
+    subscriber = Subscriber(
+        incident=incident,
+        name=name,
+        email=email,
+        cadence=cadence,
+        created_by=created_by,
+        created_at=now,
+        link_salt=notifications.new_salt(),
+    )
+    token = notifications.derived_token(str(subscriber.public_id), subscriber.link_salt)
+    subscriber.share_link = ShareLink.objects.create(
+        incident=incident,
+        token_hash=ShareLink.hash_token(token),
+        label=f"{name} (mail to {email})"[:100],
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + timedelta(days=MAX_SHARE_LINK_DAYS),
+    )
+    subscriber.save()
+    _touch(incident.pk)  # the brief lists its subscribers and links
+    notifications.queue_welcome(subscriber=subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_remove(*, subscriber: Subscriber, now: datetime | None = None) -> None:
+    """Stop an executive's mail by revoking their link: one act ends both, as the issue asks."""
+    share_link_revoke(link=subscriber.share_link, now=now)
+
+
+@transaction.atomic
+def subscriber_unsubscribe(*, subscriber: Subscriber, now: datetime | None = None) -> bool:
+    """The executive stops their own mail (their link keeps working). False when already done."""
+    changed = Subscriber.objects.filter(pk=subscriber.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now or timezone.now()
+    )
+    if changed:
+        _touch(subscriber.incident_id)
+    return bool(changed)

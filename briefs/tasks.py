@@ -7,7 +7,7 @@ Arguments are JSON (ids and strings, never model instances), and a job reads the
 
 from django.tasks import task
 
-from briefs import alert_mail, pdf_documents
+from briefs import alert_mail, notifications, pdf_documents
 
 
 @task
@@ -37,3 +37,10 @@ def mail_alert_draft(incident_id: int) -> str:
     sends the mail twice, which beats not sending it. Returns what happened, for the result.
     """
     return alert_mail.send_alert_draft_mail(incident_id)
+
+
+@task
+def deliver_notification(delivery_id: int) -> str:
+    """Send one recorded notification (briefs.notifications.deliver): safe to run twice, a
+    message already sent, or lost mid-send, is never sent again. Returns the row's status."""
+    return notifications.deliver(delivery_id)

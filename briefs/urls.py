@@ -10,7 +10,9 @@ from briefs.views import (
     hooks,
     present,
     public,
+    subscribers,
     takeover,
+    unsubscribe,
     wizard,
 )
 
@@ -79,6 +81,15 @@ urlpatterns = [
     ),
     path(incident + "present/end", present.present_end, name="present_end"),
     path(incident + "present/screen", present.present_screen, name="present_screen"),
+    # Notifications (issue 16): subscribers, what was sent, unsubscribing without an account.
+    path(incident + "subscribers/", subscribers.subscriber_create, name="subscriber_create"),
+    path(
+        incident + "subscribers/<uuid:subscriber_id>/remove",
+        subscribers.subscriber_remove,
+        name="subscriber_remove",
+    ),
+    path(incident + "deliveries/", subscribers.incident_deliveries, name="incident_deliveries"),
+    path("u/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
     path("b/<str:token>", public.share_view, name="share_view"),
     path("b/<str:token>/pdf", public.share_pdf, name="share_pdf"),
     path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),

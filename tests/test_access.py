@@ -21,6 +21,8 @@ PUBLIC = {
     # The second step of a password sign-in: they send anyone without one back to /login/.
     "login_code",
     "login_enrol",
+    # Unsubscribing from the notification mail (issue 16): the token in the address is the proof.
+    "unsubscribe",
     "healthz",
     "share_view",
     "share_pdf",

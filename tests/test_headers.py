@@ -28,7 +28,7 @@ from briefs.models import (
     Status,
 )
 from briefs.seed import make_incident
-from briefs.services import share_link_create, share_link_revoke
+from briefs.services import share_link_create, share_link_revoke, subscriber_add
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",
@@ -78,11 +78,22 @@ class World:
 
         self.integration, _ = integration_create(owner=owner, kind=IntegrationKind.PAGERDUTY)
 
+        # Notifications (issue 16): an executive who gets the mail.
+        self.subscriber = subscriber_add(
+            incident=self.incident,
+            created_by=owner,
+            name="Dana Chen",
+            email="ceo@example.com",
+            cadence="each_update",
+        )
+
     def url(self, route: str) -> str:
         path = route.replace("<uuid:public_id>", str(self.incident.public_id))
         path = path.replace("<uuid:item_id>", str(self.item.public_id))
         path = path.replace("<uuid:link_id>", str(self.link.public_id))
         path = path.replace("<uuid:webhook_id>", str(self.webhook.public_id))
+
+        path = path.replace("<uuid:subscriber_id>", str(self.subscriber.public_id))
         path = path.replace("<slug:step>", "cause").replace("<str:token>", self.token)
         # Alert webhooks (issue 17): a hook (404 for the link's token), an integration of the
         # owner's and a cleared alert that is not there (404).

@@ -186,11 +186,13 @@ def test_sessions_end_after_8_idle_hours_but_not_while_used(owner_client: Client
 # --- CSRF -----------------------------------------------------------------------------------
 
 
-def test_no_view_is_csrf_exempt_but_the_alert_hook() -> None:
+def test_no_view_is_csrf_exempt_but_the_alert_hook_and_the_one_click_unsubscribe() -> None:
     exempt = [name for name, _, callback in APP_ROUTES if getattr(callback, "csrf_exempt", False)]
     # Alert webhooks (issue 17): alerting tools post without cookies; the secret URL (and
     # PagerDuty's signature) is the credential, so no browser session can be ridden there.
-    assert exempt == ["alert_hook"]
+    # RFC 8058: a mail client's one-click POST carries no CSRF token; the unsubscribe token in
+    # its address is the proof (briefs.views.unsubscribe, tests/test_notifications.py).
+    assert exempt == ["alert_hook", "unsubscribe"]
 
 
 @pytest.mark.parametrize(
@@ -301,6 +303,9 @@ def test_deploy_checks_pass_with_production_settings() -> None:
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "briefs.example.com",
+        # Production sends its notifications through a mail server (issue 16); without one,
+        # Django's deploy check refuses the file backend (mail.E001).
+        "EMAIL_HOST": "smtp.example.com",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

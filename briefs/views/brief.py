@@ -58,6 +58,7 @@ from briefs.views.common import (
     incident_for_editor,
     incident_people,
     incident_row_for_editor,
+    subscriber_panel,
 )
 
 # --- The brief, its timeline and updates ------------------------------------------------------
@@ -140,6 +141,7 @@ def _brief_page_context(
     be made, so the architect learns it on the brief, not only when a download fails.
     """
     now = live.now
+    links = list(incident.share_links.select_related("subscriber"))
     context = {
         "incident": incident,
         "live": live.html(),
@@ -148,7 +150,8 @@ def _brief_page_context(
         "memory_mb": settings.PDF_RENDER_MEMORY_MB,
         "form": form
         or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
-        "links": list(incident.share_links.all()),
+        # With each link's subscriber (issue 16): the executives panel lists them from here.
+        "links": links,
         "link_form": ShareLinkForm(),
         "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
         "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
@@ -157,6 +160,8 @@ def _brief_page_context(
         "chat_form": chat_form or ChatWebhookForm(auto_id="chat_%s"),
         # Alert webhooks (issue 17): the alerts behind it, their cleared notes to confirm.
         "alerts": brief_alerts(incident),
+        # Who gets the notices by mail (issue 16); how the latest went loads on its own.
+        **subscriber_panel(incident, links=links),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
@@ -218,7 +223,11 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     def render_page() -> str:
         incident = incident_for_editor(request, public_id, with_rows=False)
         context = _brief_page_context(
-            request, incident, live=live, pdf_failure=pdf_failure, csrf_token=CSRF_SLOT
+            request,
+            incident,
+            live=live,
+            pdf_failure=pdf_failure,
+            csrf_token=CSRF_SLOT,
         )
         return render_to_string("briefs/brief.html", context, request=request)
 

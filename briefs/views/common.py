@@ -13,9 +13,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
+from briefs import notifications
 from briefs.brief_content import brief_queryset
+from briefs.forms import SubscriberForm
 from briefs.middleware import PROPOSE_ZONE, set_zone_cookie
-from briefs.models import ActionItem, ChatWebhook, Incident, Profile, ShareLink, zone_named
+from briefs.models import (
+    ActionItem,
+    ChatWebhook,
+    Incident,
+    Profile,
+    ShareLink,
+    Subscriber,
+    zone_named,
+)
 
 # Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is
 # replaced in every response: the token is the only per-request secret those pages hold.
@@ -44,7 +54,7 @@ def incident_for_editor(
     return get_object_or_404(queryset.editable_by(request.user), public_id=public_id)
 
 
-def incident_row_for_editor[Row: (ActionItem, ShareLink, ChatWebhook)](
+def incident_row_for_editor[Row: (ActionItem, ShareLink, ChatWebhook, Subscriber)](
     request: HttpRequest, model: type[Row], public_id: UUID, row_id: UUID
 ) -> Row:
     """A row of an incident (an action item, an executive link, a chat webhook), under the
@@ -111,3 +121,23 @@ def bring_zone_to_browser(request: HttpRequest, response: HttpResponse, user: Us
         request.session[PROPOSE_ZONE] = True
     else:
         set_zone_cookie(response, request, zone.key)
+
+
+def subscriber_panel(
+    incident: Incident, form: SubscriberForm | None = None, *, links: list[ShareLink] | None = None
+) -> dict[str, Any]:
+    """What the executives panel shows (templates/briefs/_subscribers.html), on the brief and in
+    the guided escalation's resources step: who gets the mail, and the form to add someone.
+    `links`, loaded with `select_related("subscriber")`, saves the brief page a query."""
+    if links is None:
+        subscribers = notifications.subscriber_rows(incident)
+    else:
+        subscribers = sorted(
+            (
+                link.subscriber
+                for link in links
+                if hasattr(link, "subscriber") and link.subscriber.is_receiving
+            ),
+            key=lambda subscriber: (subscriber.created_at, subscriber.pk),
+        )
+    return {"subscribers": subscribers, "subscriber_form": form or SubscriberForm()}
