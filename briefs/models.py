@@ -1497,3 +1497,63 @@ class PdfDocument(models.Model):
 
     def has_failed_for(self, stamp: str) -> bool:
         return self.status == PdfStatus.FAILED and self.stamp == stamp
+
+
+# --- Reminders to the architect (issue 16): briefs/reminders.py ---------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    # The same values as briefs.notices.NoticeKind's reminders: the notice a reminder sends.
+    DUE = "reminder_due", "Update due soon"
+    OVERDUE = "reminder_overdue", "Update overdue"
+
+
+class UpdatePromise(models.Model):
+    """The update an open, escalated incident has promised the CEO next: what the in-app banner
+    reads. Kept by `briefs.reminders.promise_track` in the transaction of every write that sets
+    or moves the promise (escalation, an update, a new cadence, resolution deletes it)."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, primary_key=True, related_name="update_promise"
+    )
+    due_at = models.DateTimeField()
+    # The newest timeline entry when the promise was made (0: none yet). A promise is this and
+    # `due_at`: an update posted since makes a new promise, even for the same time.
+    after_sequence = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # the banner on every architect page: promises falling due within the lead time
+            models.Index(fields=["due_at"], name="update_promise_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class UpdateReminder(models.Model):
+    """A reminder that went out (or was claimed by the worker about to send it). The unique key
+    makes it one per promise and kind, however often it is scheduled or run."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="update_reminders"
+    )
+    kind = models.CharField(max_length=16, choices=ReminderKind)
+    due_at = models.DateTimeField()
+    after_sequence = models.PositiveIntegerField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    # Empty while sending, or when the sending failed (the task's result says why).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "after_sequence", "due_at", "kind"],
+                name="update_reminder_once",
+            ),
+            _choices_check("reminder", "kind", ReminderKind),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.kind} for {self.due_at:%Y-%m-%d %H:%M}"

@@ -5,9 +5,12 @@ Every job here must be idempotent: a worker that dies mid-job has it run again
 Arguments are JSON (ids and strings, never model instances), and a job reads the rows it needs.
 """
 
+from datetime import datetime
+
 from django.tasks import task
 
-from briefs import pdf_documents
+from briefs import pdf_documents, reminders
+from briefs.models import ReminderKind
 
 
 @task
@@ -24,3 +27,17 @@ def render_pdf_document(document_id: int) -> str:
     Returns the document's status, for the task's result.
     """
     return pdf_documents.render_document(document_id)
+
+
+@task
+def send_update_reminder(incident_id: int, kind: str, due_at: str, after_sequence: int) -> str:
+    """Remind the architects of a promised update (briefs.reminders), deferred to its time.
+
+    Safe to run twice: it checks the promise still stands and claims a unique reminder row.
+    """
+    return reminders.remind(
+        incident_id=incident_id,
+        kind=ReminderKind(kind),
+        due_at=datetime.fromisoformat(due_at),
+        after_sequence=after_sequence,
+    )

@@ -373,3 +373,11 @@ LOGGING = {
         "weasyprint.progress": {"level": "WARNING"},
     },
 }
+
+# Reminders to the architect (issue 16, briefs/reminders.py): the owner and collaborators get an
+# email this many minutes before the promised update is due, and another once it is overdue;
+# every architect page shows a banner from then on. Links in the mail start with SITE_URL.
+REMINDER_LEAD_MINUTES = envint("REMINDER_LEAD_MINUTES", 10, minimum=1)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "briefs.reminders.due_updates"
+)
