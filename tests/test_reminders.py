@@ -24,12 +24,14 @@ from briefs.models import (
     UpdatePromise,
     UpdateReminder,
 )
-from briefs.reminders import promise_track, remind
+from briefs.reminders import due_updates_for, promise_track, remind
 from briefs.seed import make_incident, make_user
 from briefs.services import (
     EstimateInput,
     incident_mark_escalated,
+    incident_reopen,
     incident_resolve,
+    incident_step_save,
     meeting_record,
     update_post,
 )
@@ -154,6 +156,47 @@ def test_a_new_cadence_in_the_meeting_moves_the_first_promise_and_its_reminders(
         due,
     ]
     assert UpdatePromise.objects.get(incident=incident).due_at == due
+
+
+def test_editing_an_escalated_incidents_cadence_moves_the_first_promise(
+    owner: User, queue: list[Any], django_capture_on_commit_callbacks: Capture
+) -> None:
+    incident = make_incident(owner=owner, escalated_at=NOW)
+    promise_track(incident_id=incident.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_step_save(
+            incident=incident,
+            author=owner,
+            step="resources",
+            expected_version=incident.version,
+            fields={"update_cadence_minutes": 45},
+        )
+    due = NOW + timedelta(minutes=45)
+    assert [run_after for _, run_after, _ in _scheduled(queue)] == [
+        due - timedelta(minutes=10),
+        due,
+    ]
+
+
+def test_reopening_makes_a_new_promise_with_its_reminders(
+    incident: Incident, queue: list[Any], django_capture_on_commit_callbacks: Capture
+) -> None:
+    _post(incident, due=DUE)
+    _resolve(incident)
+    incident.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_reopen(
+            incident=incident,
+            author=incident.owner,
+            expected_version=incident.version,
+            reason="Back.",
+        )
+    due = NOW + timedelta(minutes=incident.update_cadence_minutes)
+    assert UpdatePromise.objects.get(incident=incident).due_at == due
+    assert [run_after for _, run_after, _ in _scheduled(queue)] == [
+        due - timedelta(minutes=10),
+        due,
+    ]
 
 
 def test_a_promise_already_late_schedules_only_the_overdue_reminder_now(
@@ -329,7 +372,7 @@ def test_the_database_refuses_a_second_reminder_for_one_promise_and_kind(
 
 def _banner_of(client: Client, url: str) -> str:
     page = client.get(url).content.decode()
-    start = page.find('<div role="status" class="due-updates">')
+    start = page.find('<div id="due-updates" role="status"')
     return "" if start < 0 else page[start : page.index("</div>", start)]
 
 
@@ -338,7 +381,7 @@ def test_the_banner_shows_the_update_due_soon_on_the_dashboard_and_the_brief(
 ) -> None:
     _post(incident, due=DUE)
     brief = f"/incidents/{incident.public_id}/"
-    assert _banner_of(owner_client, "/") == ""  # 55 min away: no banner yet
+    assert "Update due" not in _banner_of(owner_client, "/")  # 55 min away: not yet
     with time_machine.travel(DUE - timedelta(minutes=8), tick=False):
         for url in ["/", brief, brief]:  # the brief twice: drawn, then from its cache
             banner = _banner_of(owner_client, url)
@@ -361,14 +404,16 @@ def test_the_banner_shows_for_collaborators_and_not_for_others_nor_on_the_execut
     _post(incident, due=DUE)
     outsider = make_user(username="someone", password=PASSWORD)
     with time_machine.travel(DUE - timedelta(minutes=5), tick=False):
-        assert "Update due for" not in client.get(f"/b/{executive_token}").content.decode()
+        executive_page = client.get(f"/b/{executive_token}").content.decode()
+        assert "Update due for" not in executive_page
+        assert 'id="due-updates"' not in executive_page
         client.force_login(collaborator)
         assert "Update due for Checkout outage" in _banner_of(client, "/")
         client.force_login(outsider)
-        assert _banner_of(client, "/") == ""
+        assert "Update due" not in _banner_of(client, "/")
 
 
-def test_posting_the_update_takes_the_banner_off_the_cached_brief(
+def test_the_cached_brief_follows_the_promises_of_the_viewers_other_incidents(
     incident: Incident, owner_client: Client
 ) -> None:
     other = make_incident(owner=incident.owner, title="Search outage")
@@ -382,3 +427,38 @@ def test_posting_the_update_takes_the_banner_off_the_cached_brief(
     assert "Search outage" in before and "Checkout outage" in before
     # The other incident's update moved nothing this page's key follows: the banner still knew.
     assert "Search outage" not in after and "Checkout outage" in after
+
+
+def test_the_banner_costs_one_query_however_many_incidents_are_due(
+    owner: User, collaborator: User, django_assert_num_queries: Any
+) -> None:
+    for title in ["Checkout outage", "Search outage", "Billing outage"]:
+        incident = make_incident(owner=owner, title=title)
+        incident.collaborators.add(collaborator)
+        _post(incident, due=DUE)
+    with django_assert_num_queries(1):
+        due = due_updates_for(collaborator, now=DUE - timedelta(minutes=1))
+    assert len(due) == 3
+
+
+def test_posting_the_update_with_htmx_clears_the_banner_out_of_band(
+    incident: Incident, owner_client: Client
+) -> None:
+    _post(incident, due=DUE)
+    with time_machine.travel(DUE - timedelta(minutes=5), tick=False):
+        assert "Update due for" in _banner_of(owner_client, "/")
+        response = owner_client.post(
+            f"/incidents/{incident.public_id}/updates/",
+            {
+                "what_changed": "Payments flow again.",
+                "operating_state": "degraded",
+                "next_update_due": "2026-03-02T15:50",
+            },
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200, response.content.decode()[:2000]
+    page = response.content.decode()
+    start = page.index('<div id="due-updates"')
+    swapped = page[start : page.index("</div>", start)]
+    assert 'hx-swap-oob="true"' in swapped
+    assert "Update due" not in swapped
