@@ -7,7 +7,9 @@ resolution) calls `promise_track` in its transaction: it records the promise
 (`UpdatePromise`, what the banner reads) and, once committed, enqueues two deferred jobs
 (`briefs.tasks.send_update_reminder`). Each job checks when it runs that the same promise still
 stands (`remind`), so a posted update, a new promise or a resolution silences it, and claims a
-unique `UpdateReminder` row first, so a reminder scheduled or run twice goes out once.
+unique `UpdateReminder` row first, so a reminder scheduled or run twice goes out once. The
+mails themselves go through the notification engine (briefs/notifications.py), in the claim's
+transaction: recorded as deliveries, retried with backoff, each recipient's sent once.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest
@@ -31,7 +32,9 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 
+from briefs import notifications
 from briefs.models import (
+    Delivery,
     Incident,
     IncidentUpdate,
     ReminderKind,
@@ -117,6 +120,7 @@ def schedule(
         )
 
 
+@transaction.atomic
 def remind(
     *,
     incident_id: int,
@@ -125,14 +129,14 @@ def remind(
     after_sequence: int,
     now: datetime | None = None,
 ) -> str:
-    """Send one reminder if its promise still stands; what happened, for the job's result."""
+    """Queue one reminder's mails if its promise still stands; what happened, for the job's
+    result. The claim and the deliveries commit together: a second run (scheduled twice, or a
+    job run again) finds the claim, and the engine's own key stops a second copy anyway."""
     now = now or timezone.now()
     incident = _with_latest_update(incident_id)
     if incident is None or _promise_of(incident) != (due_at, after_sequence):
         return "silenced"
     try:
-        # Claimed before sending: a second run (scheduled twice, or a job run again) stops
-        # here. A worker lost mid-send leaves the claim, so a reminder goes out at most once.
         with transaction.atomic():
             reminder = UpdateReminder.objects.create(
                 incident=incident,
@@ -143,13 +147,20 @@ def remind(
             )
     except IntegrityError:
         return "already sent"
-    recipients = recipients_of(incident)
-    notice = reminder_notice(incident=incident, kind=kind, due_at=due_at, now=now)
-    deliver(notice=notice, recipients=recipients)
-    UpdateReminder.objects.filter(pk=reminder.pk).update(
-        sent_at=timezone.now(), recipients=len(recipients)
+    people = [
+        notifications.Person(
+            key=f"user-{person.pk}",
+            label=person.get_full_name() or person.get_username(),
+            email=person.email,
+        )
+        for person in recipients_of(incident)
+    ]
+    queued = notifications.queue_to_people(
+        incident=incident, kind=kind.value, people=people, ref=f"{after_sequence}:{due_at}"
     )
-    return "sent"
+    reminder.recipients = len(queued)
+    reminder.save(update_fields=["recipients"])
+    return "queued"
 
 
 def recipients_of(incident: Incident) -> list[User]:
@@ -158,9 +169,30 @@ def recipients_of(incident: Incident) -> list[User]:
     return [person for person in people if person.email]
 
 
-def _one_line(text: str) -> str:
-    # A title typed with a line break must not become a second mail header.
-    return " ".join(text.split())
+def compose(delivery: Delivery) -> Notice:
+    """The notice of a reminder's delivery, composed when the engine sends it (and again on a
+    retry): the reminder its job claimed, as the clock stands then ("overdue by 14 min")."""
+    reminder = (
+        UpdateReminder.objects.filter(
+            incident_id=delivery.incident_id,
+            kind=delivery.trigger,
+            claimed_at__lte=delivery.created_at,
+        )
+        .order_by("-claimed_at", "-pk")
+        .first()
+    )
+    if reminder is None:
+        raise ValueError(f"delivery {delivery.pk} has no reminder")
+    return reminder_notice(
+        incident=delivery.incident,
+        kind=ReminderKind(reminder.kind),
+        due_at=reminder.due_at,
+        now=timezone.now(),
+    )
+
+
+for _kind in ReminderKind:
+    notifications.register_composer(_kind.value, compose)
 
 
 def _minutes(span: timedelta) -> str:
@@ -186,7 +218,7 @@ def reminder_notice(
     *, incident: Incident, kind: ReminderKind, due_at: datetime, now: datetime
 ) -> Notice:
     """What the reminder says: what is due, when in the incident's zone, how late if late."""
-    title = _one_line(incident.title)
+    title = notifications.one_line(incident.title)
     when = _when(due_at, incident.zone, now)
     severity = f"[{incident.severity}]"
     facts = [("Incident", title), ("Update due", when)]
@@ -210,22 +242,6 @@ def reminder_notice(
         link_url=update_form_url(incident),
         link_label="Post the update",
     )
-
-
-def deliver(*, notice: Notice, recipients: list[User]) -> None:
-    """Mail a notice to each recipient, one message each: from the worker, never a request.
-
-    The seam for the notification engine (briefs/notifications.py, issue 16): once it lands,
-    this records its deliveries instead, with their retries.
-    """
-    text = render_to_string("briefs/reminder_email.txt", {"notice": notice})
-    html = render_to_string("briefs/reminder_email.html", {"notice": notice})
-    for person in recipients:
-        message = EmailMultiAlternatives(
-            subject=_one_line(notice.subject), body=text, to=[person.email]
-        )
-        message.attach_alternative(html, "text/html")
-        message.send()
 
 
 # --- The banner on every architect page ----------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.tasks import task
 
-from briefs import pdf_documents, reminders
+from briefs import notifications, pdf_documents, reminders
 from briefs.models import ReminderKind
 
 
@@ -41,3 +41,10 @@ def send_update_reminder(incident_id: int, kind: str, due_at: str, after_sequenc
         due_at=datetime.fromisoformat(due_at),
         after_sequence=after_sequence,
     )
+
+
+@task
+def deliver_notification(delivery_id: int) -> str:
+    """Send one recorded notification (briefs.notifications.deliver): safe to run twice, a
+    message already sent, or lost mid-send, is never sent again. Returns the row's status."""
+    return notifications.deliver(delivery_id)
