@@ -120,6 +120,45 @@ def schedule(
         )
 
 
+def enqueue_missed(now: datetime | None = None) -> int:
+    """Enqueue the reminders whose time passed a lease ago (TASK_LEASE_SECONDS) without one
+    being claimed: a job lost before it ran, or a commit whose process died before it
+    enqueued. `manage.py worker` calls it with the lost-job sweep; a job too many is harmless
+    (the claim). A promise found already late gets only its overdue reminder.
+    Returns how many were enqueued."""
+    from briefs.tasks import send_update_reminder  # the task module imports this one
+
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.TASK_LEASE_SECONDS)
+
+    def claimed(kind: ReminderKind) -> Exists:
+        return Exists(
+            UpdateReminder.objects.filter(
+                incident_id=OuterRef("incident_id"),
+                after_sequence=OuterRef("after_sequence"),
+                due_at=OuterRef("due_at"),
+                kind=kind,
+            )
+        )
+
+    # The due index: only promises whose first reminder is a lease late.
+    promises = UpdatePromise.objects.filter(due_at__lte=now - grace + lead_time()).annotate(
+        due_claimed=claimed(ReminderKind.DUE), overdue_claimed=claimed(ReminderKind.OVERDUE)
+    )
+    missed = []
+    for promise in promises:
+        if promise.due_at <= now - grace:
+            if not promise.overdue_claimed:
+                missed.append((promise, ReminderKind.OVERDUE))
+        elif promise.due_at > now and not promise.due_claimed:
+            missed.append((promise, ReminderKind.DUE))
+    for promise, kind in missed:
+        send_update_reminder.enqueue(
+            promise.incident_id, kind.value, promise.due_at.isoformat(), promise.after_sequence
+        )
+    return len(missed)
+
+
 @transaction.atomic
 def remind(
     *,

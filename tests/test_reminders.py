@@ -27,7 +27,7 @@ from briefs.models import (
     UpdateReminder,
 )
 from briefs.notices import NoticeKind
-from briefs.reminders import due_updates_for, promise_track, remind
+from briefs.reminders import due_updates_for, enqueue_missed, promise_track, remind
 from briefs.seed import make_incident, make_user
 from briefs.services import (
     EstimateInput,
@@ -479,3 +479,23 @@ def test_posting_the_update_with_htmx_clears_the_banner_out_of_band(
     swapped = page[start : page.index("</div>", start)]
     assert 'hx-swap-oob="true"' in swapped
     assert "Update due" not in swapped
+
+
+def test_the_worker_sweep_enqueues_a_reminder_whose_job_was_lost(
+    incident: Incident, queue: list[Any], settings: Settings
+) -> None:
+    settings.TASK_LEASE_SECONDS = 60
+    _post(incident, due=DUE)  # its jobs never reached the queue (no commit here)
+    due_run = DUE - timedelta(minutes=10)
+    with time_machine.travel(due_run + timedelta(seconds=59), tick=False):
+        assert enqueue_missed() == 0  # not a lease late yet: its job may still be coming
+    with time_machine.travel(due_run + timedelta(seconds=61), tick=False):
+        assert enqueue_missed() == 1
+        assert _remind(incident, ReminderKind.DUE) == "queued"
+        assert enqueue_missed() == 0  # claimed: nothing more
+    with time_machine.travel(DUE + timedelta(minutes=5), tick=False):
+        assert enqueue_missed() == 1
+    assert [(args[1], run_after) for _, run_after, args in _scheduled(queue)] == [
+        ("reminder_due", None),
+        ("reminder_overdue", None),
+    ]
