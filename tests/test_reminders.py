@@ -58,7 +58,7 @@ def queue(settings: Settings) -> Iterator[list[Any]]:
     yield results
 
 
-def _scheduled(results: list[Any]) -> list[tuple[str, datetime, list[Any]]]:
+def _scheduled(results: list[Any]) -> list[tuple[str, datetime | None, list[Any]]]:
     """The reminders enqueued (a change also enqueues its PDF's render)."""
     return [
         (r.task.name, r.task.run_after, r.args)
