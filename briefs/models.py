@@ -176,6 +176,10 @@ class BriefKey:
     # otherwise). A failure moves no stamp, and the page says why (briefs.pdf_documents).
     pdf_failed_stamp: str
     pdf_failure: str
+    # The earliest update promised on any of the viewer's incidents that is due by the
+    # reminders' horizon (now + REMINDER_LEAD_MINUTES), or None: the banner (briefs.reminders)
+    # needs no query of its own while nothing is due. Not part of the page's cache key.
+    due_soonest: datetime | None = None
 
 
 @overload
@@ -244,7 +248,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         twin alone costs more than the whole cached page did on a quiet machine (about 1 ms
         in-process, docs/scaling.md). The brief PDF's failure rides along (two subqueries on
         its unique index, about +50 µs on SQLite, none measurable on PostgreSQL): as a query
-        of its own through the ORM it cost 500-1,000 µs on the same busy machine.
+        of its own through the ORM it cost 500-1,000 µs on the same busy machine. The
+        reminders' banner rides along too (`due_soonest`, on `UpdatePromise`'s due index): as
+        the banner's own ORM query it cost about 4,000 µs of a cached page's 16,000 on SQLite
+        (in-process, a busy shared machine, 2026-12-01).
         """
         if not user.is_authenticated:
             return None
@@ -252,6 +259,8 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         collaborator = Incident.collaborators.through._meta.db_table
         link = ShareLink._meta.db_table
         pdf = PdfDocument._meta.db_table
+        promise = UpdatePromise._meta.db_table
+        horizon = timezone.now() + timedelta(minutes=settings.REMINDER_LEAD_MINUTES)
         # At most one row: the document's unique index (incident, kind, size).
         failed_pdf = f"""FROM {pdf} pdf WHERE pdf.incident_id = incident.id
                     AND pdf.kind = %s AND pdf.size = %s AND pdf.status = %s"""
@@ -262,7 +271,14 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
                    (SELECT max(link.last_viewed_at) FROM {link} link
                     WHERE link.incident_id = incident.id),
                    (SELECT pdf.stamp {failed_pdf}),
-                   (SELECT pdf.failure {failed_pdf})
+                   (SELECT pdf.failure {failed_pdf}),
+                   (SELECT min(promise.due_at) FROM {promise} promise
+                    WHERE promise.due_at <= %s AND (
+                        EXISTS (SELECT 1 FROM {incident} mine
+                                WHERE mine.id = promise.incident_id AND mine.owner_id = %s)
+                        OR EXISTS (SELECT 1 FROM {collaborator} shared
+                                   WHERE shared.incident_id = promise.incident_id
+                                   AND shared.user_id = %s)))
             FROM {incident} incident
             WHERE incident.public_id = %s AND (
                 incident.owner_id = %s OR EXISTS (
@@ -273,11 +289,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
         failed = [PdfKind.BRIEF.value, PdfSize.default().value, PdfStatus.FAILED.value]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*failed, *failed, public_id_value, user.pk, user.pk])
+            due_by = connection.ops.adapt_datetimefield_value(horizon)
+            parameters = [*failed, *failed, due_by, user.pk, user.pk]
+            cursor.execute(sql, [*parameters, public_id_value, user.pk, user.pk])
             found = cursor.fetchone()
         if found is None:
             return None
-        incident_id, version, updated_at, status, links_viewed_at, failed_stamp, failure = found
+        incident_id, version, updated_at, status, links_viewed_at, failed_stamp, failure = found[:7]
         return BriefKey(
             incident_id,
             version,
@@ -286,6 +304,7 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             _aware(links_viewed_at),
             failed_stamp or "",
             failure or "",
+            _aware(found[7]),
         )
 
     def untouched_drafts(self) -> IncidentQuerySet:

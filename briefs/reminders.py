@@ -351,7 +351,10 @@ def due_updates(request: HttpRequest) -> dict[str, Any]:
 BANNER_SLOT = mark_safe("<!--due-updates-banner-->")  # noqa: S308 (a constant)
 
 
-def banner_html(request: HttpRequest) -> SafeString:
+def banner_html(request: HttpRequest, *, anything_due: bool = True) -> SafeString:
+    """The banner for the viewer; without its query where the caller knows nothing is due
+    (`BriefKey.due_soonest`, read with the brief's key)."""
+    due = due_updates_for(request.user) if anything_due else []
     return mark_safe(  # noqa: S308 (rendered from an autoescaped template)
-        render_to_string("briefs/_due_updates.html", {"due_updates": due_updates_for(request.user)})
+        render_to_string("briefs/_due_updates.html", {"due_updates": due})
     )

@@ -11,9 +11,10 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.tasks import default_task_backend
 from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
 from pytest_django.fixtures import Settings
 
 from briefs.models import (
@@ -499,3 +500,38 @@ def test_the_worker_sweep_enqueues_a_reminder_whose_job_was_lost(
         ("reminder_due", None),
         ("reminder_overdue", None),
     ]
+
+
+def test_the_brief_key_names_the_soonest_promise_due_of_the_viewers_incidents(
+    incident: Incident, owner: User, collaborator: User, outsider: User
+) -> None:
+    other = make_incident(owner=collaborator, title="Search outage")
+    _post(incident, due=DUE)
+    _post(other, due=DUE - timedelta(minutes=3))
+    with time_machine.travel(DUE - timedelta(minutes=9), tick=False):
+        soonest = {
+            user.get_username(): key.due_soonest
+            for user in [owner, collaborator]
+            if (key := Incident.objects.brief_key_for(user, incident.public_id)) is not None
+        }
+    # The collaborator owns the other incident, due first; the owner sees only their own.
+    assert soonest == {"owner": DUE, "collaborator": DUE - timedelta(minutes=3)}
+    with time_machine.travel(DUE - timedelta(minutes=11), tick=False):
+        key = Incident.objects.brief_key_for(owner, incident.public_id)
+    assert key is not None and key.due_soonest is None
+    assert Incident.objects.brief_key_for(outsider, incident.public_id) is None
+
+
+def test_the_cached_brief_costs_no_query_more_while_nothing_is_due(
+    incident: Incident, owner_client: Client
+) -> None:
+    _post(incident, due=DUE)
+    brief = f"/incidents/{incident.public_id}/"
+    owner_client.get(brief)  # drawn once, then from the cache
+    with CaptureQueriesContext(connection) as quiet:
+        assert "Update due" not in _banner_of(owner_client, brief)
+    with time_machine.travel(DUE - timedelta(minutes=5), tick=False):
+        owner_client.get(brief)
+        with CaptureQueriesContext(connection) as due:
+            assert "Update due" in _banner_of(owner_client, brief)
+    assert len(due) == len(quiet) + 1  # the banner's own query, only while one is due

@@ -234,7 +234,8 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
 
     page_key = hashlib.sha256(material.encode()).hexdigest()
     page = cached_html(f"brief-page:{page_key}", render_page)
-    html = page.replace(reminders.BANNER_SLOT, reminders.banner_html(request))
+    banner = reminders.banner_html(request, anything_due=key.due_soonest is not None)
+    html = page.replace(reminders.BANNER_SLOT, banner)
     return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
 
 
