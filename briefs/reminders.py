@@ -14,11 +14,11 @@ transaction: recorded as deliveries, retried with backoff, each recipient's sent
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -43,8 +43,6 @@ from briefs.models import (
 )
 from briefs.notices import Notice, NoticeKind
 from briefs.timeline import clock
-
-logger = logging.getLogger(__name__)
 
 
 def lead_time() -> timedelta:
@@ -242,7 +240,7 @@ def _minutes(span: timedelta) -> str:
     return f"{minutes} min"
 
 
-def _when(due_at: datetime, zone: Any, now: datetime) -> str:
+def _when(due_at: datetime, zone: ZoneInfo, now: datetime) -> str:
     """14:55 UTC in the incident's zone; with the date when it is not today there."""
     local = due_at.astimezone(zone)
     return clock(local, with_date=local.date() != now.astimezone(zone).date(), zone=True)

@@ -29,7 +29,7 @@ def test_a_worker_sends_the_due_reminder_when_its_time_comes(
     jobs = DBTaskResult.objects.filter(task_path="briefs.tasks.send_update_reminder")
     assert sorted(job.run_after for job in jobs) == [due - timedelta(minutes=1), due]
     log = tmp_path / "worker.log"
-    with _worker(log):
+    with _worker(log, REMINDER_LEAD_MINUTES="1"):
         _wait(lambda: jobs.filter(status=TaskResultStatus.SUCCESSFUL).exists(), log)
     reminder = UpdateReminder.objects.get()
     assert reminder.kind == "reminder_due"
