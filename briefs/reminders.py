@@ -300,6 +300,9 @@ class DueUpdate:
         return reverse("briefs:incident_brief", args=[self.public_id]) + "#update-form"
 
 
+BANNER_MOST = 5
+
+
 def due_updates_for(
     user: AbstractBaseUser | AnonymousUser, now: datetime | None = None
 ) -> list[DueUpdate]:
@@ -319,7 +322,8 @@ def due_updates_for(
         .filter(Q(incident__owner_id=user.pk) | Exists(collaborates))
         .select_related("incident")
         .only("due_at", "incident__title", "incident__public_id", "incident__time_zone")
-        .order_by("due_at")
+        # The most urgent few: a banner, not a list (the dashboard lists them all).
+        .order_by("due_at")[:BANNER_MOST]
     )
     due: list[DueUpdate] = []
     for promise in promises:

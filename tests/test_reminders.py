@@ -542,3 +542,12 @@ def test_the_cached_brief_costs_no_query_more_while_nothing_is_due(
         with CaptureQueriesContext(connection) as due:
             assert "Update due" in _banner_of(owner_client, brief)
     assert len(due) == len(quiet) + 1  # the banner's own query, only while one is due
+
+
+def test_the_banner_names_the_five_most_urgent_updates(owner: User) -> None:
+    for minutes in range(6):
+        incident = make_incident(owner=owner, title=f"Outage {minutes}")
+        _post(incident, due=DUE - timedelta(minutes=minutes))
+    due = due_updates_for(owner, now=DUE)
+    assert [d.title for d in due] == [f"Outage {n}" for n in [5, 4, 3, 2, 1]]
+    assert [d.overdue_by for d in due] == ["5 min", "4 min", "3 min", "2 min", "1 min"]
