@@ -176,6 +176,10 @@ class BriefKey:
     # otherwise). A failure moves no stamp, and the page says why (briefs.pdf_documents).
     pdf_failed_stamp: str
     pdf_failure: str
+    # The earliest update promised on any of the viewer's incidents that is due by the
+    # reminders' horizon (now + REMINDER_LEAD_MINUTES), or None: the banner (briefs.reminders)
+    # needs no query of its own while nothing is due. Not part of the page's cache key.
+    due_soonest: datetime | None = None
 
 
 @overload
@@ -253,7 +257,10 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         twin alone costs more than the whole cached page did on a quiet machine (about 1 ms
         in-process, docs/scaling.md). The brief PDF's failure rides along (two subqueries on
         its unique index, about +50 µs on SQLite, none measurable on PostgreSQL): as a query
-        of its own through the ORM it cost 500-1,000 µs on the same busy machine.
+        of its own through the ORM it cost 500-1,000 µs on the same busy machine. The
+        reminders' banner rides along too (`due_soonest`, on `UpdatePromise`'s due index): as
+        the banner's own ORM query it cost about 4,000 µs of a cached page's 16,000 on SQLite
+        (in-process, a busy shared machine, 2026-12-01).
         """
         if not user.is_authenticated:
             return None
@@ -261,6 +268,8 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         collaborator = Incident.collaborators.through._meta.db_table
         link = ShareLink._meta.db_table
         pdf = PdfDocument._meta.db_table
+        promise = UpdatePromise._meta.db_table
+        horizon = timezone.now() + timedelta(minutes=settings.REMINDER_LEAD_MINUTES)
         # At most one row: the document's unique index (incident, kind, size).
         failed_pdf = f"""FROM {pdf} pdf WHERE pdf.incident_id = incident.id
                     AND pdf.kind = %s AND pdf.size = %s AND pdf.status = %s"""
@@ -278,7 +287,14 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
                    (SELECT max(link.last_viewed_at) FROM {link} link
                     WHERE link.incident_id = incident.id),
                    (SELECT pdf.stamp {failed_pdf}),
-                   (SELECT pdf.failure {failed_pdf})
+                   (SELECT pdf.failure {failed_pdf}),
+                   (SELECT min(promise.due_at) FROM {promise} promise
+                    WHERE promise.due_at <= %s AND (
+                        EXISTS (SELECT 1 FROM {incident} mine
+                                WHERE mine.id = promise.incident_id AND mine.owner_id = %s)
+                        OR EXISTS (SELECT 1 FROM {collaborator} shared
+                                   WHERE shared.incident_id = promise.incident_id
+                                   AND shared.user_id = %s)))
             FROM {incident} incident
             WHERE incident.public_id = %s AND ({rule})
         """  # noqa: S608
@@ -286,11 +302,13 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         public_id_value = _PUBLIC_ID.get_db_prep_value(public_id, connection)
         failed = [PdfKind.BRIEF.value, PdfSize.default().value, PdfStatus.FAILED.value]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*failed, *failed, public_id_value, *rule_params])
+            due_by = connection.ops.adapt_datetimefield_value(horizon)
+            parameters = [*failed, *failed, due_by, user.pk, user.pk]
+            cursor.execute(sql, [*parameters, public_id_value, *rule_params])
             found = cursor.fetchone()
         if found is None:
             return None
-        incident_id, version, updated_at, status, links_viewed_at, failed_stamp, failure = found
+        incident_id, version, updated_at, status, links_viewed_at, failed_stamp, failure = found[:7]
         return BriefKey(
             incident_id,
             version,
@@ -299,6 +317,7 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
             _aware(links_viewed_at),
             failed_stamp or "",
             failure or "",
+            _aware(found[7]),
         )
 
     def untouched_drafts(self) -> IncidentQuerySet:
@@ -1974,6 +1993,66 @@ class Capture(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.text or self.cadence_minutes}"
+
+
+# --- Reminders to the architect (issue 16): briefs/reminders.py ---------------------------------
+
+
+class ReminderKind(models.TextChoices):
+    # The same values as briefs.notices.NoticeKind's reminders: the notice a reminder sends.
+    DUE = "reminder_due", "Update due soon"
+    OVERDUE = "reminder_overdue", "Update overdue"
+
+
+class UpdatePromise(models.Model):
+    """The update an open, escalated incident has promised the CEO next: what the in-app banner
+    reads. Kept by `briefs.reminders.promise_track` in the transaction of every write that sets
+    or moves the promise (escalation, an update, a new cadence, resolution deletes it)."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, primary_key=True, related_name="update_promise"
+    )
+    due_at = models.DateTimeField()
+    # The newest timeline entry when the promise was made (0: none yet). A promise is this and
+    # `due_at`: an update posted since makes a new promise, even for the same time.
+    after_sequence = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            # the banner on every architect page: promises falling due within the lead time
+            models.Index(fields=["due_at"], name="update_promise_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class UpdateReminder(models.Model):
+    """A reminder claimed by the job that queued its mails (briefs.reminders.remind), whose
+    deliveries say what became of each. The unique key makes it one per promise and kind,
+    however often it is scheduled or run."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="update_reminders"
+    )
+    kind = models.CharField(max_length=16, choices=ReminderKind)
+    due_at = models.DateTimeField()
+    after_sequence = models.PositiveIntegerField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    # The mails queued (the owner and collaborators with an email address).
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "after_sequence", "due_at", "kind"],
+                name="update_reminder_once",
+            ),
+            _choices_check("reminder", "kind", ReminderKind),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.kind} for {self.due_at:%Y-%m-%d %H:%M}"
 
 
 # --- Notifications (issue 16): subscribers and every message sent to them ---------------------

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from briefs import notifications
+from briefs import notifications, reminders
 from briefs.models import (
     AS_OF_WINDOW,
     NOTE_LENGTH,
@@ -188,6 +188,8 @@ def update_post(
             changed.append(name)
     locked.save(update_fields=changed)
     render_when_committed(locked.pk)
+    # Reminders (issue 16): the update makes a new promise, or ends them (the resolution's).
+    reminders.promise_track(incident_id=locked.pk)
     if notify:
         notifications.queue_update(update=update)
     return update
@@ -353,6 +355,10 @@ def incident_step_save(
             decision.save()
     if collaborator is not None:
         current.collaborators.add(collaborator)
+    if current.status != Status.DRAFT:
+        # Reminders (issue 16): editing an escalated incident may move its escalation time
+        # or cadence, and with them the first promise.
+        reminders.promise_track(incident_id=current.pk)
     if current.resolved_at is not None:
         # A resolved incident's start, escalation, cadence or first estimate may still change
         # here, and with them its stored figures.
@@ -386,6 +392,8 @@ def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) 
     locked.updated_at = now or timezone.now()
     locked.save()
     render_when_committed(locked.pk)
+    # Reminders (issue 16): escalating makes the first promise.
+    reminders.promise_track(incident_id=locked.pk)
     notifications.queue_escalated(incident=locked)
     return locked
 
@@ -515,6 +523,9 @@ def meeting_record(
     current = incident_save_versioned(
         incident=incident, expected_version=expected_version, fields=fields
     )
+    if cadence_minutes is not None:
+        # Reminders (issue 16): a new cadence moves the first promise while none is posted.
+        reminders.promise_track(incident_id=current.pk)
     meeting = Meeting.objects.create(
         incident=current,
         held_at=held_at,

@@ -5,9 +5,12 @@ Every job here must be idempotent: a worker that dies mid-job has it run again
 Arguments are JSON (ids and strings, never model instances), and a job reads the rows it needs.
 """
 
+from datetime import datetime
+
 from django.tasks import task
 
-from briefs import alert_mail, notifications, pdf_documents
+from briefs import alert_mail, notifications, pdf_documents, reminders
+from briefs.models import ReminderKind
 
 
 @task
@@ -37,6 +40,20 @@ def mail_alert_draft(incident_id: int) -> str:
     sends the mail twice, which beats not sending it. Returns what happened, for the result.
     """
     return alert_mail.send_alert_draft_mail(incident_id)
+
+
+@task
+def send_update_reminder(incident_id: int, kind: str, due_at: str, after_sequence: int) -> str:
+    """Remind the architects of a promised update (briefs.reminders), deferred to its time.
+
+    Safe to run twice: it checks the promise still stands and claims a unique reminder row.
+    """
+    return reminders.remind(
+        incident_id=incident_id,
+        kind=ReminderKind(kind),
+        due_at=datetime.fromisoformat(due_at),
+        after_sequence=after_sequence,
+    )
 
 
 @task

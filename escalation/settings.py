@@ -470,6 +470,14 @@ INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
 # The issuer name an authenticator app shows beside the code.
 OTP_TOTP_ISSUER = "Escalation Briefs"
 
+# Reminders to the architect (issue 16, briefs/reminders.py): the owner and collaborators get an
+# email this many minutes before the promised update is due, and another once it is overdue;
+# every architect page shows a banner from then on. Links in the mail start with SITE_URL.
+REMINDER_LEAD_MINUTES = envint("REMINDER_LEAD_MINUTES", 10, minimum=1)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
+    "briefs.reminders.due_updates"
+)
+
 # --- Notifications (issue 16: briefs/notifications.py) ----------------------------------------
 # Mail goes over SMTP when EMAIL_HOST is set; otherwise into files under var/mail/ (one file per
 # message; `make run` says where), so a development checkout never mails anyone by accident.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Count, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -28,6 +29,7 @@ from briefs.models import (
     PdfStatus,
     ShareLink,
     ShareLinkGuesses,
+    UpdatePromise,
 )
 from briefs.seed import make_incident, make_user
 from briefs.services import share_link_create, share_link_revoke
@@ -54,6 +56,10 @@ def brief_key_by_orm(
         size=PdfSize.default(),
         status=PdfStatus.FAILED,
     )
+    due_soon = UpdatePromise.objects.filter(
+        due_at__lte=timezone.now() + timedelta(minutes=settings.REMINDER_LEAD_MINUTES),
+        incident__in=Incident.objects.editable_by(user),
+    ).order_by("due_at")
     rows = (
         Incident.objects.editable_by(user)
         .filter(public_id=public_id)
@@ -61,6 +67,7 @@ def brief_key_by_orm(
             links_viewed_at=Subquery(newest_visit),
             pdf_failed_stamp=Coalesce(Subquery(failed_pdf.values("stamp")), Value("")),
             pdf_failure=Coalesce(Subquery(failed_pdf.values("failure")), Value("")),
+            due_soonest=Subquery(due_soon.values("due_at")[:1]),
         )
         .order_by()
         .values_list(
@@ -71,6 +78,7 @@ def brief_key_by_orm(
             "links_viewed_at",
             "pdf_failed_stamp",
             "pdf_failure",
+            "due_soonest",
         )[:1]
     )
     return next((BriefKey(*row) for row in rows), None)

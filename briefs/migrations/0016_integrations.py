@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('briefs', '0013_chat_webhooks'),
+        ('briefs', '0014_update_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -26,7 +26,7 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import retarget
 
-from briefs import services
+from briefs import reminders, services
 from briefs.exports import markdown_response
 from briefs.forms import (
     ActionItemForm,
@@ -229,11 +229,16 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             pdf_failure=pdf_failure,
             csrf_token=CSRF_SLOT,
         )
+        # The reminders banner follows the viewer's other incidents too, which this key
+        # does not: put in per request (briefs.reminders).
+        context["due_updates_slot"] = reminders.BANNER_SLOT
         return render_to_string("briefs/brief.html", context, request=request)
 
     page_key = hashlib.sha256(material.encode()).hexdigest()
     page = cached_html(f"brief-page:{page_key}", render_page)
-    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
+    banner = reminders.banner_html(request, anything_due=key.due_soonest is not None)
+    html = page.replace(reminders.BANNER_SLOT, banner)
+    return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
 
 
 @require_POST

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from briefs import dashboard_figures
+from briefs import dashboard_figures, reminders
 from briefs.brief_content import minute
 from briefs.integrations import drafts_opened_by_alerts
 from briefs.middleware import PROPOSE_ZONE
@@ -106,6 +106,12 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
         .order_by("-resolved_at", "-pk"),
         RESOLVED_PER_PAGE,
     ).get_page(request.GET.get("page"))
+    # The reminders banner (base.html) needs its query only when one of these rows is due
+    # within the lead time: the rows already know (their updates are loaded).
+    horizon = now + reminders.lead_time()
+    due_soon = any(
+        (due := row.incident.next_update_due()) is not None and due <= horizon for row in open_rows
+    )
     weeks = dashboard_figures.last_weeks(today)
     sums = escalated.dashboard_totals(today=today, weeks=[(s, e) for _, s, e in weeks])
     return {
@@ -122,4 +128,5 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
             [(monday, sums[f"week_{index}"]) for index, (monday, _, _) in enumerate(weeks)]
         ),
         "now": now,
+        **({} if due_soon else {"due_updates": []}),
     }

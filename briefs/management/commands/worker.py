@@ -18,6 +18,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
 from briefs.notifications import send_due
+from briefs.reminders import enqueue_missed
 from briefs.task_queue import requeue_lost_jobs
 
 logger = logging.getLogger("briefs.worker")
@@ -28,6 +29,8 @@ def reap() -> None:
         requeued, given_up = requeue_lost_jobs()
         # Notifications whose task was lost (or never deferred): briefs.notifications.
         send_due()
+        # Update reminders whose job was lost (or never enqueued): briefs.reminders.
+        enqueue_missed()
     except DatabaseError:
         # The database is down or busy: the next round tries again, and the worker's own loop
         # reports the outage.
