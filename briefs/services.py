@@ -22,6 +22,8 @@ from briefs.models import (
     AS_OF_WINDOW,
     ActionItem,
     ActionKind,
+    ApiToken,
+    ApiTokenScope,
     CeoDecision,
     EstimateConfidence,
     ImpactEstimate,
@@ -696,3 +698,41 @@ def timeline_unlocked() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('briefs.timeline_unlocked', 'off', true)")
+
+
+# --- API tokens (issue 17: the JSON API) -------------------------------------------------------
+
+# Every token starts with this, so a leaked one is recognisable (secret scanners, logs).
+API_TOKEN_PREFIX = "ebk_"
+
+
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    read_only: bool = False,
+    valid_for: timedelta | None = None,
+    now: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A personal API token. The token is returned once and only its hash is stored."""
+    valid_for = valid_for or timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
+    if not timedelta(0) < valid_for <= timedelta(days=settings.API_TOKEN_MAX_DAYS):
+        raise ValueError(f"a token is valid for at most {settings.API_TOKEN_MAX_DAYS} days")
+    now = now or timezone.now()
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user,
+        name=name,
+        token_hash=ApiToken.hash_token(token),
+        visible_prefix=token[:12],
+        scope=ApiTokenScope.READ if read_only else ApiTokenScope.READ_WRITE,
+        created_at=now,
+        expires_at=now + valid_for,
+    )
+    return row, token
+
+
+def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now or timezone.now()
+        token.save(update_fields=["revoked_at"])

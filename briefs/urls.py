@@ -1,6 +1,6 @@
 from django.urls import path
 
-from briefs.views import account, brief, dashboard, followup, health, public, wizard
+from briefs.views import account, api, brief, dashboard, followup, health, public, wizard
 
 app_name = "briefs"
 
@@ -42,4 +42,6 @@ urlpatterns = [
     path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),
     path("b/<str:token>/rca", public.share_rca, name="share_rca"),
     path("b/<str:token>/rca/pdf", public.share_rca_pdf, name="share_rca_pdf"),
+    # The JSON API (issue 17): its own namespace, "briefs:api:<view>".
+    path("api/v1/", api.urls()),
 ]
