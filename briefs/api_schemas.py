@@ -296,7 +296,7 @@ def action_out(item: ActionItem) -> dict[str, Any]:
         "id": item.public_id,
         "description": item.description,
         "kind": item.kind,
-        "owner": item.owner_display,
+        "owner": item.owner_display(),
         "due_on": item.due_on,
         "done_at": item.done_at,
         "status": item.status(),

@@ -2,7 +2,7 @@
 errors. Tokens and their settings page: tests/test_api_tokens.py."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,9 @@ from briefs.seed import make_incident
 from briefs.services import api_token_create, api_token_revoke, share_link_create
 
 BASE = "/api/v1"
+# Every test at a whole minute, so the brief's figures (taken to the minute) are exact.
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 class Api:
@@ -317,7 +320,7 @@ def test_a_draft_is_created_changed_and_escalated(owner_api: Api, owner: User) -
         "detected_at": (start + timedelta(minutes=5)).isoformat(),
         "operating_state": "degraded",
         "root_cause": "A bad index.",
-        "root_cause_confidence": "medium",
+        "root_cause_confidence": "likely",
         "mitigation": "Rebuilding the index.",
         "eta_earliest": _due(60),
         "eta_latest": _due(120),

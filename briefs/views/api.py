@@ -111,7 +111,8 @@ api = NinjaAPI(
         "Incidents, their briefs, updates, executive links and action items. Authenticate "
         "with a personal token from your settings page: `Authorization: Bearer <token>`."
     ),
-    urls_namespace="api",
+    # The name django-ninja reverses its own URLs with: "api" inside the app's "briefs" (urls()).
+    urls_namespace="briefs:api",
     parser=LimitedParser(),
     docs_decorator=_docs_view,
 )
@@ -413,8 +414,11 @@ def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> A
     if incident.status == Status.DRAFT:
         return _state_problem("Escalate the draft before posting updates.")
     now = timezone.now()
+    shown = _estimate_initial(UpdateForm, incident)
     data = {
-        **_estimate_initial(UpdateForm, incident),
+        **shown,
+        # An estimate field not sent is unchanged, as a field left alone on the page.
+        **{name.removeprefix("initial-"): value for name, value in shown.items()},
         **payload.model_dump(exclude_none=True),
     }
     with _utc_by_default():
@@ -645,7 +649,7 @@ def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def urls() -> tuple[list[URLResolver | URLPattern], str, str]:
     """The API's URLs. Exempt from the site's login redirect: tokens, not sessions, sign its
     requests in, and a script must get 401, not a login page."""
-    patterns, app_name, namespace = api.urls
+    patterns, app_name, _ = api.urls
     for pattern in cast(list[URLPattern], patterns):
         pattern.callback.login_required = False  # type: ignore[attr-defined]
-    return cast(list[URLResolver | URLPattern], patterns), app_name, namespace
+    return cast(list[URLResolver | URLPattern], patterns), app_name, "api"
