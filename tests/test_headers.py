@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from briefs.models import ActionItem, Incident, RootCauseAnalysis, ShareLink, Status
 from briefs.seed import make_incident
-from briefs.services import share_link_create, share_link_revoke
+from briefs.services import api_token_create, share_link_create, share_link_revoke
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",
@@ -58,12 +58,19 @@ class World:
         self.link, self.token = share_link_create(
             incident=self.incident, created_by=owner, label="CEO"
         )
+        # The API tokens page's rows (issue 17).
+        self.api_token, _ = api_token_create(user=owner, name="script")
 
     def url(self, route: str) -> str:
         path = route.replace("<uuid:public_id>", str(self.incident.public_id))
         path = path.replace("<uuid:item_id>", str(self.item.public_id))
         path = path.replace("<uuid:link_id>", str(self.link.public_id))
         path = path.replace("<slug:step>", "cause").replace("<str:token>", self.token)
+        # The JSON API's routes (django-ninja names its UUID converter "uuidstr").
+        path = path.replace("<uuidstr:public_id>", str(self.incident.public_id))
+        path = path.replace("<uuidstr:item_id>", str(self.item.public_id))
+        path = path.replace("<uuidstr:link_id>", str(self.link.public_id))
+        path = path.replace("<uuid:token_id>", str(self.api_token.public_id))
         assert "<" not in path, f"a new kind of URL parameter: {route}"
         return "/" + path
 

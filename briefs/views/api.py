@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 from django.views.decorators.csp import csp_override
 from ninja import NinjaAPI, Query, Schema
+from ninja import Status as Answer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import Field
@@ -312,7 +313,7 @@ def incident_create(request: HttpRequest, payload: DraftIn) -> Any:
     stored = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
     zone = payload.time_zone or stored or settings.DEFAULT_USER_TIME_ZONE
     incident = services.incident_create_draft(owner=user, title=payload.title, time_zone=zone)
-    return 201, incident_out(incident, _brief_url(request, incident))
+    return Answer(201, incident_out(incident, _brief_url(request, incident)))
 
 
 def _field_problem(field: str, message: str) -> HttpResponse:
@@ -451,7 +452,7 @@ def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> A
         )
         response["Retry-After"] = str(refused.retry_after)
         return response
-    return 201, update_out(update, incident)
+    return Answer(201, update_out(update, incident))
 
 
 @api.post(
@@ -525,7 +526,7 @@ def link_create(request: HttpRequest, public_id: UUID, payload: LinkIn) -> Any:
         valid_for=timedelta(days=payload.valid_days),
     )
     url = request.build_absolute_uri(reverse("briefs:share_view", args=[token]))
-    return 201, {**link_out(link, timezone.now()), "url": url}
+    return Answer(201, {**link_out(link, timezone.now()), "url": url})
 
 
 @api.post(
@@ -581,7 +582,7 @@ def action_create(request: HttpRequest, public_id: UUID, payload: ActionIn) -> A
             owner_name=values.get("owner_name", ""),
         ),
     )
-    return 201, action_out(item)
+    return Answer(201, action_out(item))
 
 
 @api.post(
