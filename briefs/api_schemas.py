@@ -38,14 +38,11 @@ class Input(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-def _text(limit: int) -> Any:
-    return Annotated[str, Field(max_length=limit)]
-
-
-Title = _text(TITLE_LENGTH)
-Sentence = _text(SENTENCE_LENGTH)
-Note = _text(NOTE_LENGTH)
-Narrative = _text(NARRATIVE_LENGTH)
+# Text limits: the database's (briefs.models), so a body the API accepts always fits.
+Title = Annotated[str, Field(max_length=TITLE_LENGTH)]
+Sentence = Annotated[str, Field(max_length=SENTENCE_LENGTH)]
+Note = Annotated[str, Field(max_length=NOTE_LENGTH)]
+Narrative = Annotated[str, Field(max_length=NARRATIVE_LENGTH)]
 
 
 # --- Requests ----------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def test_the_settings_page_shows_the_last_use(owner_client: Client, owner: User)
     with time_machine.travel(timezone.now().replace(hour=9, minute=41), tick=False):
         assert Client().get(LIST, headers=_bearer(token)).status_code == 200
     assert b"Never" not in owner_client.get("/settings/api-tokens/").content
-    assert ApiToken.objects.get(user=owner).last_used_at.minute == 41
+    used = ApiToken.objects.get(user=owner).last_used_at
+    assert used is not None and used.minute == 41
 
 
 def test_the_settings_page_refuses_a_token_without_a_name(
@@ -90,8 +91,15 @@ def test_the_settings_page_needs_a_login(client: Client) -> None:
 def test_the_command_prints_a_working_token_once(owner: User, incident: Incident) -> None:
     out, err = StringIO(), StringIO()
     call_command(
-        "api_token_create", "owner", "--name", "pager", "--expires-days", "7",
-        "--read-only", stdout=out, stderr=err,
+        "api_token_create",
+        "owner",
+        "--name",
+        "pager",
+        "--expires-days",
+        "7",
+        "--read-only",
+        stdout=out,
+        stderr=err,
     )
     token = out.getvalue().strip()
     row = ApiToken.objects.get(user=owner)
@@ -144,6 +152,7 @@ def test_last_use_is_written_at_most_once_a_minute(
     with time_machine.travel(start, tick=False):
         Client().get(LIST, headers=_bearer(token))
         first = ApiToken.objects.get(pk=row.pk).last_used_at
+        assert first is not None
         Client().get(LIST, headers=_bearer(token))
         assert ApiToken.objects.get(pk=row.pk).last_used_at == first
     with time_machine.travel(start + timedelta(minutes=1), tick=False):
@@ -173,7 +182,9 @@ def test_a_client_sending_wrong_tokens_gets_429_until_the_window_ends(
         assert refused["Content-Type"] == "application/problem+json"
         assert int(refused["Retry-After"]) == 15 * 60
         # Another client is not affected.
-        assert Client(REMOTE_ADDR="203.0.113.8").get(LIST, headers=_bearer(token)).status_code == 200
+        assert (
+            Client(REMOTE_ADDR="203.0.113.8").get(LIST, headers=_bearer(token)).status_code == 200
+        )
     with time_machine.travel(start + timedelta(minutes=15), tick=False):
         assert client.get(LIST, headers=_bearer(token)).status_code == 200
 

@@ -96,13 +96,13 @@ class LimitedParser(Parser):
 
 # Swagger UI (django-ninja's vendored copy in static/ninja/) sets inline `style` attributes
 # on the elements it draws; nothing else on the docs page needs more than the site's policy.
-DOCS_CSP = {**settings.SECURE_CSP, "style-src-attr": ["'unsafe-inline'"]}
+DOCS_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src-attr": ["'unsafe-inline'"]}
 
 
 def _docs_view[V: Callable[..., HttpResponse]](view: V) -> V:
     # Public, like the schema it shows: no incident data, and API clients fetch the schema
     # with their token, not a session.
-    return cast(V, login_not_required(csp_override(DOCS_CSP)(view)))
+    return login_not_required(csp_override(DOCS_CSP)(view))
 
 
 api = NinjaAPI(
@@ -143,9 +143,7 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     body.update(extra)
-    return HttpResponse(
-        json.dumps(body, cls=_Encoder), status=status, content_type=PROBLEM
-    )
+    return HttpResponse(json.dumps(body, cls=_Encoder), status=status, content_type=PROBLEM)
 
 
 class _Encoder(json.JSONEncoder):
@@ -182,9 +180,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc.__cause__, BodyTooLarge):
         limit = settings.API_MAX_BODY_BYTES
-        return problem(
-            413, "Body too large", f"Send at most {limit} bytes.", kind="body-too-large"
-        )
+        return problem(413, "Body too large", f"Send at most {limit} bytes.", kind="body-too-large")
     if exc.status_code == 400:
         return problem(400, "Bad JSON", "The body is not a JSON object.", kind="bad-json")
     if isinstance(exc, AuthenticationError):
@@ -258,7 +254,9 @@ def _brief_url(request: HttpRequest, incident: Incident) -> str:
     return request.build_absolute_uri(reverse("briefs:incident_brief", args=[incident.public_id]))
 
 
-def _estimate_initial(form_class: type[UpdateForm | ResolveForm], incident: Incident) -> dict:
+def _estimate_initial(
+    form_class: type[UpdateForm | ResolveForm], incident: Incident
+) -> dict[str, Any]:
     """The form's hidden "shown" values: the current estimate, so that only the figures a
     request changes count as a revision, as on the page."""
     current = incident.current_estimate()
@@ -317,12 +315,12 @@ def incident_create(request: HttpRequest, payload: DraftIn) -> Any:
 
 
 def _field_problem(field: str, message: str) -> HttpResponse:
-    return problem(
-        422, "Invalid request", message, kind="validation", errors={field: [message]}
-    )
+    return problem(422, "Invalid request", message, kind="validation", errors={field: [message]})
 
 
-@api.patch("/incidents/{uuid:public_id}", response={200: IncidentOut}, auth=WRITE, tags=["incidents"])
+@api.patch(
+    "/incidents/{uuid:public_id}", response={200: IncidentOut}, auth=WRITE, tags=["incidents"]
+)
 def incident_change(request: HttpRequest, public_id: UUID, payload: IncidentPatch) -> Any:
     """Change fields as the guided escalation's steps do, with the version they were read at:
     409 with both versions when someone saved in between."""
@@ -376,7 +374,9 @@ def _naive(value: Any) -> bool:
 
 
 @api.post(
-    "/incidents/{uuid:public_id}/escalate", response={200: IncidentOut}, auth=WRITE,
+    "/incidents/{uuid:public_id}/escalate",
+    response={200: IncidentOut},
+    auth=WRITE,
     tags=["incidents"],
 )
 def incident_escalate(request: HttpRequest, public_id: UUID) -> Any:
@@ -405,7 +405,9 @@ def incident_escalate(request: HttpRequest, public_id: UUID) -> Any:
 
 
 @api.post(
-    "/incidents/{uuid:public_id}/updates", response={201: UpdateOut}, auth=WRITE,
+    "/incidents/{uuid:public_id}/updates",
+    response={201: UpdateOut},
+    auth=WRITE,
     tags=["updates"],
 )
 def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> Any:
@@ -456,7 +458,9 @@ def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> A
 
 
 @api.post(
-    "/incidents/{uuid:public_id}/resolve", response={200: IncidentOut}, auth=WRITE,
+    "/incidents/{uuid:public_id}/resolve",
+    response={200: IncidentOut},
+    auth=WRITE,
     tags=["incidents"],
 )
 def incident_resolve(request: HttpRequest, public_id: UUID, payload: ResolveIn) -> Any:
@@ -554,7 +558,9 @@ def action_list(request: HttpRequest, public_id: UUID) -> list[dict[str, Any]]:
 
 
 @api.post(
-    "/incidents/{uuid:public_id}/actions", response={201: ActionOut}, auth=WRITE,
+    "/incidents/{uuid:public_id}/actions",
+    response={201: ActionOut},
+    auth=WRITE,
     tags=["actions"],
 )
 def action_create(request: HttpRequest, public_id: UUID, payload: ActionIn) -> Any:
@@ -653,4 +659,4 @@ def urls() -> tuple[list[URLResolver | URLPattern], str, str]:
     patterns, app_name, _ = api.urls
     for pattern in cast(list[URLPattern], patterns):
         pattern.callback.login_required = False  # type: ignore[attr-defined]
-    return cast(list[URLResolver | URLPattern], patterns), app_name, "api"
+    return patterns, app_name, "api"
