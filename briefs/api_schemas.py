@@ -29,6 +29,8 @@ from briefs.models import (
     Severity,
     ShareLink,
     Status,
+    Subscriber,
+    SubscriberCadence,
 )
 
 
@@ -173,6 +175,15 @@ class ActionIn(Input):
     owner_name: Title = ""
 
 
+class SubscriberIn(Input):
+    """An executive who gets the incident's notices by mail (briefs.forms.SubscriberForm
+    validates it)."""
+
+    name: Title
+    email: Annotated[str, Field(max_length=254)]
+    cadence: SubscriberCadence = SubscriberCadence.EACH_UPDATE
+
+
 # --- Answers -----------------------------------------------------------------------------------
 
 
@@ -222,6 +233,17 @@ class ActionOut(Schema):
     due_on: date | None
     done_at: datetime | None
     status: str
+
+
+class SubscriberOut(Schema):
+    id: UUID
+    name: str
+    email: str
+    cadence: SubscriberCadence
+    created_at: datetime
+    unsubscribed_at: datetime | None
+    # False once removed: removing revokes their executive link, which ends their mail too.
+    active: bool
 
 
 class UpdateOut(Schema):
@@ -297,6 +319,18 @@ def action_out(item: ActionItem) -> dict[str, Any]:
         "due_on": item.due_on,
         "done_at": item.done_at,
         "status": item.status(),
+    }
+
+
+def subscriber_out(subscriber: Subscriber) -> dict[str, Any]:
+    return {
+        "id": subscriber.public_id,
+        "name": subscriber.name,
+        "email": subscriber.email,
+        "cadence": subscriber.cadence,
+        "created_at": subscriber.created_at,
+        "unsubscribed_at": subscriber.unsubscribed_at,
+        "active": subscriber.share_link.revoked_at is None,
     }
 
 

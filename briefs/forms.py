@@ -35,6 +35,7 @@ from briefs.models import (
     IncidentUpdate,
     OperatingState,
     RootCauseAnalysis,
+    SubscriberCadence,
 )
 from briefs.services import DecisionChanges, EstimateInput
 
@@ -894,3 +895,29 @@ class ApiTokenForm(forms.Form):
     read_only = forms.BooleanField(
         label="Read only", required=False, help_text="It can read incidents but change nothing."
     )
+
+
+# --- Subscribers (issue 16) -----------------------------------------------------------------
+
+
+class SubscriberForm(forms.Form):
+    """An executive who gets the incident's notices by mail (briefs.notifications)."""
+
+    name = forms.CharField(label="Name", max_length=TITLE_LENGTH)
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        error_messages={"invalid": "Enter an email address like dana@example.com."},
+    )
+    cadence = forms.ChoiceField(
+        label="Sends", choices=SubscriberCadence.choices, initial=SubscriberCadence.EACH_UPDATE
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "subscriber_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        # A name goes into a mail's To: header; line breaks there would start a header of
+        # their own (the mail strips them too, briefs.notifications.one_line).
+        return " ".join(str(self.cleaned_data["name"]).split())

@@ -30,6 +30,8 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from briefs.notices import NoticeKind
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.backends.base.base import BaseDatabaseWrapper
@@ -1561,3 +1563,172 @@ class ApiToken(models.Model):
 
     def is_active(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
+
+
+# --- Notifications (issue 16): subscribers and every message sent to them ---------------------
+# briefs.notifications composes and sends; these rows are what it promised and what happened.
+
+EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
+RECIPIENT_KEY_LENGTH = 200
+IDEMPOTENCY_KEY_LENGTH = 300
+SALT_LENGTH = 32
+
+
+class SubscriberCadence(models.TextChoices):
+    EACH_UPDATE = "each_update", "Every update"
+    DIGEST = "digest", "A digest at the promised cadence"
+
+
+class SubscriberQuerySet(models.QuerySet["Subscriber"]):
+    def receiving(self) -> SubscriberQuerySet:
+        """Who still gets mail: not unsubscribed, and their own link not revoked (revoking a
+        person's link is how an architect stops their mail too)."""
+        return self.filter(unsubscribed_at__isnull=True, share_link__revoked_at__isnull=True)
+
+
+class Subscriber(models.Model):
+    """An executive who gets the incident's notices by mail, with their own executive link.
+
+    The link's token is never stored (ShareLink keeps its hash): briefs.notifications derives
+    it from SECRET_KEY, `public_id` and `link_salt` whenever a mail needs it.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="subscribers")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=TITLE_LENGTH)
+    email = models.EmailField(max_length=EMAIL_LENGTH)
+    share_link = models.OneToOneField(
+        ShareLink, on_delete=models.PROTECT, related_name="subscriber"
+    )
+    link_salt = models.CharField(max_length=SALT_LENGTH, editable=False)
+    cadence = models.CharField(
+        max_length=11, choices=SubscriberCadence, default=SubscriberCadence.EACH_UPDATE
+    )
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            _choices_check("subscriber", "cadence", SubscriberCadence),
+            *_max_lengths(
+                "subscriber", name=TITLE_LENGTH, email=EMAIL_LENGTH, link_salt=SALT_LENGTH
+            ),
+        ]
+        # No unique (incident, email): a person removed (their link revoked) may be added again.
+        indexes = [
+            # the fan-out and the brief's list: an incident's subscribers
+            models.Index(fields=["incident", "created_at"], name="subscriber_incident"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_receiving(self) -> bool:
+        return self.unsubscribed_at is None and self.share_link.revoked_at is None
+
+
+class ChatLink(models.Model):
+    """A chat webhook's own executive link to one incident (briefs.chat's `ChatTarget.key`),
+    made the first time a notice goes there; its token is derived as a subscriber's is."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="chat_links")
+    target_key = models.CharField(max_length=RECIPIENT_KEY_LENGTH)
+    share_link = models.OneToOneField(ShareLink, on_delete=models.PROTECT, related_name="chat_link")
+    link_salt = models.CharField(max_length=SALT_LENGTH, editable=False)
+
+    class Meta:
+        constraints = [
+            # One link per target and incident, also when two workers make it at once.
+            models.UniqueConstraint(fields=["incident", "target_key"], name="chatlink_one_per"),
+            *_max_lengths("chatlink", target_key=RECIPIENT_KEY_LENGTH, link_salt=SALT_LENGTH),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_key} ({self.incident_id})"
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    RETRYING = "retrying", "Retrying"
+    # Not sent, and never will be: the person unsubscribed or lost their link first, or a
+    # digest was overtaken by the resolution's mail. `last_error` says which.
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Delivery(models.Model):
+    """One message to one recipient: written with the change that causes it, sent by the worker
+    (briefs.notifications.deliver). `idempotency_key` names the message and the recipient, so
+    the same message is never recorded, or sent, twice."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=5, choices=DeliveryChannel)
+    recipient_label = models.CharField(max_length=TITLE_LENGTH)
+    # An email address, or a chat target's key (never its webhook URL: that is a secret).
+    recipient_address = models.CharField(max_length=RECIPIENT_KEY_LENGTH)
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    trigger = models.CharField(max_length=16, choices=NoticeKind)
+    update = models.ForeignKey(
+        IncidentUpdate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=IDEMPOTENCY_KEY_LENGTH, unique=True)
+    status = models.CharField(max_length=9, choices=DeliveryStatus, default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=NOTE_LENGTH, blank=True)
+    subject = models.CharField(max_length=NOTE_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When a worker claimed the row for its latest attempt: a row still `sending` long after
+    # it was lost with its worker (briefs.notifications.deliver).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt may run: a retry's backoff, or a digest's promised time.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            _choices_check("delivery", "channel", DeliveryChannel),
+            _choices_check("delivery", "status", DeliveryStatus),
+            _choices_check("delivery", "trigger", NoticeKind),
+            models.CheckConstraint(
+                condition=~Q(status=DeliveryStatus.SENT) | Q(sent_at__isnull=False),
+                name="delivery_sent_has_time",
+            ),
+            *_max_lengths(
+                "delivery",
+                recipient_label=TITLE_LENGTH,
+                recipient_address=RECIPIENT_KEY_LENGTH,
+                idempotency_key=IDEMPOTENCY_KEY_LENGTH,
+                last_error=NOTE_LENGTH,
+                subject=NOTE_LENGTH,
+            ),
+        ]
+        indexes = [
+            # the brief's delivery line and the details page: an incident's deliveries newest first
+            models.Index(fields=["incident", "-created_at"], name="delivery_incident_created"),
+            # the due sweep (notifications.send_due) and a digest's pending row per subscriber
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_status_due"),
+            # a digest's "since your last mail": a subscriber's deliveries
+            models.Index(fields=["subscriber", "-created_at"], name="delivery_subscriber"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} to {self.recipient_label}: {self.status}"

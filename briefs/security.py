@@ -47,11 +47,12 @@ def client_key(request: HttpRequest) -> str:
     return str(ip)
 
 
-_SHARE_PATH = re.compile(r"/b/[^/\s?\"']+")
+_SHARE_PATH = re.compile(r"/([bu])/[^/\s?\"']+")
 
 
 def redact(text: str) -> str:
-    return _SHARE_PATH.sub("/b/[redacted]", text)
+    # Executive links (/b/) and unsubscribe links (/u/, briefs.notifications) alike.
+    return _SHARE_PATH.sub(r"/\1/[redacted]", text)
 
 
 class RedactSecrets(logging.Filter):

@@ -18,6 +18,7 @@ from django.db.models import F, Max, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from briefs import notifications
 from briefs.models import (
     AS_OF_WINDOW,
     ActionItem,
@@ -36,6 +37,7 @@ from briefs.models import (
     RootCauseAnalysis,
     ShareLink,
     Status,
+    Subscriber,
 )
 from briefs.pdf_documents import render_when_committed
 from briefs.timeline import promise_record
@@ -121,6 +123,7 @@ def update_post(
     posted_at: datetime | None = None,
     as_of: datetime | None = None,
     rate_limited: bool = False,
+    notify: bool = True,
 ) -> IncidentUpdate:
     """Append a timeline entry, with its revised estimate and ETA, all or nothing.
 
@@ -176,6 +179,8 @@ def update_post(
             changed.append(name)
     locked.save(update_fields=changed)
     render_when_committed(locked.pk)
+    if notify:
+        notifications.queue_update(update=update)
     return update
 
 
@@ -372,6 +377,7 @@ def incident_mark_escalated(*, incident: Incident, now: datetime | None = None) 
     locked.updated_at = now or timezone.now()
     locked.save()
     render_when_committed(locked.pk)
+    notifications.queue_escalated(incident=locked)
     return locked
 
 
@@ -566,9 +572,12 @@ def incident_resolve(
         # The closing entry stands where the resolution happened among the others (a
         # resolution dated further back than an update may be lands at the window's edge).
         as_of=max(resolved_at, now - AS_OF_WINDOW),
+        notify=False,
     )
     # With the final estimate and the closing entry in: the figures the dashboard totals.
-    return final_figures_store(incident=current)
+    resolved = final_figures_store(incident=current)
+    notifications.queue_resolved(incident=resolved)
+    return resolved
 
 
 def _final_figures(incident: Incident) -> dict[str, Any]:
@@ -736,3 +745,61 @@ def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = now or timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+# --- Subscribers (issue 16: briefs.notifications) -------------------------------------------
+
+
+@transaction.atomic
+def subscriber_add(
+    *,
+    incident: Incident,
+    created_by: User,
+    name: str,
+    email: str,
+    cadence: str,
+    now: datetime | None = None,
+) -> Subscriber:
+    """Subscribe an executive: their own executive link (its token derived, never stored:
+    briefs.notifications.derived_token), and, when the incident is already escalated, the
+    escalation mail with that link at once."""
+    now = now or timezone.now()
+    subscriber = Subscriber(
+        incident=incident,
+        name=name,
+        email=email,
+        cadence=cadence,
+        created_by=created_by,
+        created_at=now,
+        link_salt=notifications.new_salt(),
+    )
+    token = notifications.derived_token(str(subscriber.public_id), subscriber.link_salt)
+    subscriber.share_link = ShareLink.objects.create(
+        incident=incident,
+        token_hash=ShareLink.hash_token(token),
+        label=f"{name} (mail to {email})"[:100],
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + timedelta(days=MAX_SHARE_LINK_DAYS),
+    )
+    subscriber.save()
+    _touch(incident.pk)  # the brief lists its subscribers and links
+    notifications.queue_welcome(subscriber=subscriber)
+    return subscriber
+
+
+@transaction.atomic
+def subscriber_remove(*, subscriber: Subscriber, now: datetime | None = None) -> None:
+    """Stop an executive's mail by revoking their link: one act ends both, as the issue asks."""
+    share_link_revoke(link=subscriber.share_link, now=now)
+
+
+@transaction.atomic
+def subscriber_unsubscribe(*, subscriber: Subscriber, now: datetime | None = None) -> bool:
+    """The executive stops their own mail (their link keeps working). False when already done."""
+    changed = Subscriber.objects.filter(pk=subscriber.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=now or timezone.now()
+    )
+    if changed:
+        _touch(subscriber.incident_id)
+    return bool(changed)

@@ -7,7 +7,7 @@ Arguments are JSON (ids and strings, never model instances), and a job reads the
 
 from django.tasks import task
 
-from briefs import pdf_documents
+from briefs import notifications, pdf_documents
 
 
 @task
@@ -24,3 +24,10 @@ def render_pdf_document(document_id: int) -> str:
     Returns the document's status, for the task's result.
     """
     return pdf_documents.render_document(document_id)
+
+
+@task
+def deliver_notification(delivery_id: int) -> str:
+    """Send one recorded notification (briefs.notifications.deliver): safe to run twice, a
+    message already sent, or lost mid-send, is never sent again. Returns the row's status."""
+    return notifications.deliver(delivery_id)

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from briefs.views import account, api, brief, dashboard, followup, health, public, wizard
+from briefs.views import (
+    account,
+    api,
+    brief,
+    dashboard,
+    followup,
+    health,
+    public,
+    subscribers,
+    unsubscribe,
+    wizard,
+)
 
 app_name = "briefs"
 
@@ -43,6 +54,15 @@ urlpatterns = [
     path(incident + "rca/", followup.rca_edit, name="rca_edit"),
     path(incident + "rca/pdf", followup.rca_pdf, name="rca_pdf"),
     path(incident + "history/", followup.incident_history, name="incident_history"),
+    # Notifications (issue 16): subscribers, what was sent, unsubscribing without an account.
+    path(incident + "subscribers/", subscribers.subscriber_create, name="subscriber_create"),
+    path(
+        incident + "subscribers/<uuid:subscriber_id>/remove",
+        subscribers.subscriber_remove,
+        name="subscriber_remove",
+    ),
+    path(incident + "deliveries/", subscribers.incident_deliveries, name="incident_deliveries"),
+    path("u/<str:token>", unsubscribe.unsubscribe, name="unsubscribe"),
     path("b/<str:token>", public.share_view, name="share_view"),
     path("b/<str:token>/pdf", public.share_pdf, name="share_pdf"),
     path("b/<str:token>/brief.md", public.share_markdown, name="share_markdown"),

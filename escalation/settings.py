@@ -390,3 +390,42 @@ API_TOKEN_DEFAULT_DAYS = 90
 API_TOKEN_MAX_DAYS = 365
 # How many incidents a page of `GET /api/v1/incidents` holds at most.
 API_PAGE_SIZE_MAX = 100
+
+
+# --- Notifications (issue 16: briefs/notifications.py) ----------------------------------------
+# Mail goes over SMTP when EMAIL_HOST is set; otherwise into files under var/mail/ (one file per
+# message; `make run` says where), so a development checkout never mails anyone by accident.
+# Django 6.1's MAILERS, read from the environment variables Django users know (EMAIL_*).
+_EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_FILE_DIR = BASE_DIR / "var" / "mail"
+if _EMAIL_HOST:
+    MAILERS: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _EMAIL_HOST,
+                "port": envint("EMAIL_PORT", 587, minimum=1),
+                "username": envstr("EMAIL_HOST_USER", ""),
+                "password": envstr("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": envbool("EMAIL_USE_TLS", True),
+                # A send that hangs must end well before the task's lease (TASK_LEASE_SECONDS).
+                "timeout": envint("EMAIL_TIMEOUT_SECONDS", 20, minimum=1),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(EMAIL_FILE_DIR)},
+        }
+    }
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Escalation Briefs <briefs@localhost>")
+# Attach the brief's PDF to the escalation mail when it is ready (waiting up to
+# NOTIFY_PDF_WAIT_SECONDS for the render, then sending without it and saying so).
+NOTIFY_ATTACH_PDF = envbool("NOTIFY_ATTACH_PDF", True)
+NOTIFY_PDF_WAIT_SECONDS = envint("NOTIFY_PDF_WAIT_SECONDS", 60)
+# A message that fails (the mail server refuses, a webhook answers 5xx) is tried this many times
+# in all, the n-th retry NOTIFY_RETRY_BACKOFF_SECONDS * 2**(n-1) after the failure.
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+NOTIFY_RETRY_BACKOFF_SECONDS = envint("NOTIFY_RETRY_BACKOFF_SECONDS", 30)

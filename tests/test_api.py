@@ -583,3 +583,87 @@ def test_the_docs_page_is_served_from_our_static_files_under_the_strict_csp(
     csp = docs["Content-Security-Policy"]
     assert csp == owner_client.get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe" not in csp
+
+
+# --- Subscribers (issue 16) ----------------------------------------------------------------------
+
+
+def test_subscribers_are_added_listed_and_removed(
+    owner_api: Api,
+    incident: Incident,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    path = f"/incidents/{incident.public_id}/subscribers"
+    with django_capture_on_commit_callbacks(execute=True):
+        added = owner_api.post(path, {"name": "Dana  CEO", "email": "dana@example.com"})
+    assert added.status_code == 201, added.content
+    subscriber = added.json()
+    assert (subscriber["name"], subscriber["cadence"], subscriber["active"]) == (
+        "Dana CEO",
+        "each_update",
+        True,
+    )
+    # The escalated incident's mail goes to her at once.
+    assert [mail.to for mail in mailoutbox] == [["Dana CEO <dana@example.com>"]]
+    listed = owner_api.get(path).json()
+    assert [row["email"] for row in listed] == ["dana@example.com"]
+    removed = owner_api.send("delete", f"{path}/{subscriber['id']}")
+    assert removed.status_code == 204
+    assert owner_api.get(path).json()[0]["active"] is False
+
+
+def test_a_subscriber_needs_a_valid_email_and_no_unknown_fields(
+    owner_api: Api, incident: Incident
+) -> None:
+    path = f"/incidents/{incident.public_id}/subscribers"
+    body = _problem(owner_api.post(path, {"name": "Dana", "email": "not-an-address"}), 422)
+    assert body["errors"] == {"email": ["Enter an email address like dana@example.com."]}
+    body = _problem(owner_api.post(path, {"name": "Dana", "email": "d@example.com", "vip": 1}), 422)
+    assert body["errors"] == {"vip": ["This field is not allowed."]}
+
+
+def test_subscribers_follow_the_access_rule(
+    outsider_api: Api, reader_api: Api, incident: Incident, owner: User
+) -> None:
+    from briefs.services import subscriber_add
+
+    subscriber = subscriber_add(
+        incident=incident, created_by=owner, name="Dana", email="d@example.com", cadence="digest"
+    )
+    path = f"/incidents/{incident.public_id}/subscribers"
+    _problem(outsider_api.get(path), 404)
+    _problem(outsider_api.post(path, {"name": "Eve", "email": "e@example.com"}), 404)
+    _problem(outsider_api.send("delete", f"{path}/{subscriber.public_id}"), 404)
+    assert reader_api.get(path).status_code == 200
+    _problem(reader_api.post(path, {"name": "Eve", "email": "e@example.com"}), 403)
+    _problem(reader_api.send("delete", f"{path}/{subscriber.public_id}"), 403)
+    _problem(Api(Client(), None).get(path), 401)
+    subscriber.share_link.refresh_from_db()
+    assert subscriber.share_link.revoked_at is None
+
+
+def test_an_update_posted_by_the_api_notifies_the_subscribers(
+    owner_api: Api,
+    incident: Incident,
+    owner: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from briefs.services import subscriber_add
+
+    subscriber_add(
+        incident=incident,
+        created_by=owner,
+        name="Dana",
+        email="d@example.com",
+        cadence="each_update",
+    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = owner_api.post(
+            f"/incidents/{incident.public_id}/updates", _update(what_changed="Volume at 80%.")
+        )
+    assert posted.status_code == 201
+    assert [mail.to for mail in mailoutbox] == [["Dana <d@example.com>"]]
+    assert "Volume at 80%." in mailoutbox[0].body

@@ -18,7 +18,12 @@ from django.utils import timezone
 
 from briefs.models import ActionItem, Incident, RootCauseAnalysis, ShareLink, Status
 from briefs.seed import make_incident
-from briefs.services import api_token_create, share_link_create, share_link_revoke
+from briefs.services import (
+    api_token_create,
+    share_link_create,
+    share_link_revoke,
+    subscriber_add,
+)
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",
@@ -60,6 +65,14 @@ class World:
         )
         # The API tokens page's rows (issue 17).
         self.api_token, _ = api_token_create(user=owner, name="script")
+        # An executive who gets the notices (issue 16), for the subscriber routes.
+        self.subscriber = subscriber_add(
+            incident=self.incident,
+            created_by=owner,
+            name="Dana",
+            email="dana@example.com",
+            cadence="each_update",
+        )
 
     def url(self, route: str) -> str:
         path = route.replace("<uuid:public_id>", str(self.incident.public_id))
@@ -71,6 +84,8 @@ class World:
         path = path.replace("<uuidstr:item_id>", str(self.item.public_id))
         path = path.replace("<uuidstr:link_id>", str(self.link.public_id))
         path = path.replace("<uuid:token_id>", str(self.api_token.public_id))
+        for converter in ("uuid", "uuidstr"):
+            path = path.replace(f"<{converter}:subscriber_id>", str(self.subscriber.public_id))
         assert "<" not in path, f"a new kind of URL parameter: {route}"
         return "/" + path
 

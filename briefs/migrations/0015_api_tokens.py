@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('briefs', '0011_share_link_downloads_unlogged'),
+        ('briefs', '0012_subscribers_deliveries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -41,16 +41,19 @@ from briefs.api_schemas import (
     LinkIn,
     LinkOut,
     ResolveIn,
+    SubscriberIn,
+    SubscriberOut,
     UpdateIn,
     UpdateOut,
     action_out,
     brief_data,
     incident_out,
     link_out,
+    subscriber_out,
     update_out,
 )
 from briefs.brief_content import brief_queryset
-from briefs.forms import ActionItemForm, ResolveForm, UpdateForm
+from briefs.forms import ActionItemForm, ResolveForm, SubscriberForm, UpdateForm
 from briefs.models import (
     ActionItem,
     Incident,
@@ -59,6 +62,7 @@ from briefs.models import (
     Severity,
     ShareLink,
     Status,
+    Subscriber,
     zone_named,
 )
 from briefs.pdf_downloads import pdf_file_response, size_from_request
@@ -602,6 +606,57 @@ def action_complete(request: HttpRequest, public_id: UUID, item_id: UUID) -> dic
     item = incident_row_for_editor(request, ActionItem, public_id, item_id)
     services.action_item_complete(item=item)
     return action_out(item)
+
+
+# --- Subscribers (issue 16: the executives an incident's notices go to) ------------------------
+
+
+@api.get(
+    "/incidents/{uuid:public_id}/subscribers",
+    response=list[SubscriberOut],
+    auth=READ,
+    tags=["subscribers"],
+)
+def subscriber_list(request: HttpRequest, public_id: UUID) -> list[dict[str, Any]]:
+    incident = _incident(request, public_id)
+    subscribers = incident.subscribers.select_related("share_link")
+    return [subscriber_out(subscriber) for subscriber in subscribers]
+
+
+@api.post(
+    "/incidents/{uuid:public_id}/subscribers",
+    response={201: SubscriberOut},
+    auth=WRITE,
+    tags=["subscribers"],
+)
+def subscriber_create(request: HttpRequest, public_id: UUID, payload: SubscriberIn) -> Any:
+    """Subscribe an executive: they get their own executive link by mail, and the incident's
+    notices from then on (at once, the escalation's, when it is already escalated)."""
+    incident = _incident(request, public_id)
+    form = SubscriberForm(payload.model_dump())
+    if not form.is_valid():
+        return _form_problem(form)
+    subscriber = services.subscriber_add(
+        incident=incident,
+        created_by=current_user(request),
+        name=form.cleaned_data["name"],
+        email=form.cleaned_data["email"],
+        cadence=form.cleaned_data["cadence"],
+    )
+    return Answer(201, subscriber_out(subscriber))
+
+
+@api.delete(
+    "/incidents/{uuid:public_id}/subscribers/{uuid:subscriber_id}",
+    response={204: None},
+    auth=WRITE,
+    tags=["subscribers"],
+)
+def subscriber_delete(request: HttpRequest, public_id: UUID, subscriber_id: UUID) -> Any:
+    """Remove an executive: their mail stops and their link no longer opens the brief."""
+    subscriber = incident_row_for_editor(request, Subscriber, public_id, subscriber_id)
+    services.subscriber_remove(subscriber=subscriber)
+    return Answer(204, None)
 
 
 # --- The PDF ----------------------------------------------------------------------------------

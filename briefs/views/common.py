@@ -13,8 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_htmx.middleware import HtmxDetails
 
+from briefs import notifications
 from briefs.brief_content import brief_queryset
-from briefs.models import ActionItem, Incident, ShareLink
+from briefs.forms import SubscriberForm
+from briefs.models import ActionItem, Incident, ShareLink, Subscriber
 
 # Stands in for the CSRF token in a cached page (the architect's brief, the dashboard) and is
 # replaced in every response: the token is the only per-request secret those pages hold.
@@ -43,7 +45,7 @@ def incident_for_editor(
     return get_object_or_404(queryset.editable_by(request.user), public_id=public_id)
 
 
-def incident_row_for_editor[Row: (ActionItem, ShareLink)](
+def incident_row_for_editor[Row: (ActionItem, ShareLink, Subscriber)](
     request: HttpRequest, model: type[Row], public_id: UUID, row_id: UUID
 ) -> Row:
     """A row of an incident (an action item, an executive link), under the incident's access
@@ -99,3 +101,12 @@ def conflict_page(
         "back_url": back_url or form_url,
     }
     return render(request, "briefs/conflict.html", context, status=409)
+
+
+def subscriber_panel(incident: Incident, form: SubscriberForm | None = None) -> dict[str, Any]:
+    """What the executives panel shows (templates/briefs/_subscribers.html), on the brief and in
+    the guided escalation's resources step: who gets the mail, and the form to add someone."""
+    return {
+        "subscribers": notifications.subscriber_rows(incident),
+        "subscriber_form": form or SubscriberForm(),
+    }

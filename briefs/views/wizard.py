@@ -35,7 +35,13 @@ from briefs.services import (
     incident_mark_escalated,
     incident_step_save,
 )
-from briefs.views.common import HtmxHttpRequest, conflict_page, current_user, incident_for_editor
+from briefs.views.common import (
+    HtmxHttpRequest,
+    conflict_page,
+    current_user,
+    incident_for_editor,
+    subscriber_panel,
+)
 
 STEP_FORMS: dict[str, type[StepForm]] = {
     "assess": AssessForm,
@@ -135,6 +141,9 @@ def _render_step(
     }
     if slug == "impact":
         context["preview"] = _cost_preview(incident, form)
+    if slug == "resources" and not partial:
+        # Who gets the notices by mail (issue 16): a panel of its own below the step's form.
+        context.update(subscriber_panel(incident))
     template = "briefs/wizard_step.html" + (f"#{partial}" if partial else "")
     return render(request, template, context, status=status)
 

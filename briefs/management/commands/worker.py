@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
+from briefs.notifications import send_due
 from briefs.task_queue import requeue_lost_jobs
 
 logger = logging.getLogger("briefs.worker")
@@ -25,6 +26,8 @@ logger = logging.getLogger("briefs.worker")
 def reap() -> None:
     try:
         requeued, given_up = requeue_lost_jobs()
+        # Notifications whose task was lost (or never deferred): briefs.notifications.
+        send_due()
     except DatabaseError:
         # The database is down or busy: the next round tries again, and the worker's own loop
         # reports the outage.
