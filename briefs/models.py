@@ -1597,8 +1597,9 @@ class Subscriber(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=TITLE_LENGTH)
     email = models.EmailField(max_length=EMAIL_LENGTH)
+    # Links are only revoked, never deleted, except with their incident (and this row with it).
     share_link = models.OneToOneField(
-        ShareLink, on_delete=models.PROTECT, related_name="subscriber"
+        ShareLink, on_delete=models.CASCADE, related_name="subscriber"
     )
     link_salt = models.CharField(max_length=SALT_LENGTH, editable=False)
     cadence = models.CharField(
@@ -1640,7 +1641,7 @@ class ChatLink(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="chat_links")
     target_key = models.CharField(max_length=RECIPIENT_KEY_LENGTH)
-    share_link = models.OneToOneField(ShareLink, on_delete=models.PROTECT, related_name="chat_link")
+    share_link = models.OneToOneField(ShareLink, on_delete=models.CASCADE, related_name="chat_link")
     link_salt = models.CharField(max_length=SALT_LENGTH, editable=False)
 
     class Meta:

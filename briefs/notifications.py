@@ -802,6 +802,8 @@ class DeliveryLine:
 
     text: str
     problem: bool
+    # Something is still on its way (queued, sending, or retrying).
+    pending: bool
 
 
 def _occasion(idempotency_key: str) -> tuple[str, ...]:
@@ -841,7 +843,8 @@ def delivery_line(incident_id: int, zone: Any) -> DeliveryLine | None:
         parts.append(f"{counts[DeliveryStatus.FAILED]} failed")
     text = "; ".join(parts)
     problem = bool(counts[DeliveryStatus.RETRYING] or counts[DeliveryStatus.FAILED])
-    return DeliveryLine(text[:1].upper() + text[1:], problem)
+    pending = bool(waiting or counts[DeliveryStatus.RETRYING])
+    return DeliveryLine(text[:1].upper() + text[1:], problem, pending)
 
 
 def subscriber_rows(incident: Incident) -> list[Subscriber]:

@@ -15,6 +15,8 @@ from briefs.services import ActionInput, action_item_add, share_link_create
 
 PUBLIC = {
     "login",
+    # Unsubscribing from the notification mail (issue 16): the token in the address is the proof.
+    "unsubscribe",
     "healthz",
     "share_view",
     "share_pdf",

@@ -299,3 +299,19 @@ def test_resolution_sends_the_follow_up_summary(
     assert message.subject.startswith("[SEV1] Resolved: Checkout outage after 2 h 0 min")
     assert "Final cost" in message.body
     assert "Duration: 2 h 0 min" in message.body
+
+
+def test_the_demo_subscribes_dana_chen_and_says_where_her_mail_goes(
+    db: None, capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("demo")
+    call_command("demo")  # again: the old incident, its links and subscriber go
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.name, subscriber.email) == ("Dana Chen", "ceo@example.com")
+    assert subscriber.incident.title == "Order processing outage"
+    out = capsys.readouterr().out
+    # pytest-django's mail backend stands in for the configured one here.
+    assert "Dana Chen <ceo@example.com> gets the demo brief's updates by email: " in out

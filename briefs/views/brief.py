@@ -26,7 +26,7 @@ from django.views.decorators.http import (
 )
 from django_htmx.http import retarget
 
-from briefs import notifications, services
+from briefs import services
 from briefs.exports import markdown_response
 from briefs.forms import (
     ActionItemForm,
@@ -130,7 +130,6 @@ def _brief_page_context(
     pdf_failure: str,
     form: UpdateForm | None = None,
     csrf_token: str | None = None,
-    delivery_line: notifications.DeliveryLine | None = None,
 ) -> dict[str, Any]:
     """The context of the architect's brief page (its `live` region comes from the cache).
 
@@ -138,6 +137,7 @@ def _brief_page_context(
     be made, so the architect learns it on the brief, not only when a download fails.
     """
     now = live.now
+    links = list(incident.share_links.select_related("subscriber"))
     context = {
         "incident": incident,
         "live": live.html(),
@@ -146,13 +146,13 @@ def _brief_page_context(
         "memory_mb": settings.PDF_RENDER_MEMORY_MB,
         "form": form
         or _update_form(incident, now, corrects=_entry_number(request.GET.get("corrects"))),
-        "links": list(incident.share_links.all()),
+        # With each link's subscriber (issue 16): the executives panel lists them from here.
+        "links": links,
         "link_form": ShareLinkForm(),
         "action_form": ActionItemForm(people=incident_people(incident), auto_id="action_%s"),
         "open_actions": [item for item in incident.action_items.all() if item.done_at is None],
-        # Who gets the notices by mail, and how the latest one went (issue 16).
-        **subscriber_panel(incident),
-        "delivery_line": delivery_line,
+        # Who gets the notices by mail (issue 16); how the latest went loads on its own.
+        **subscriber_panel(incident, links=links),
     }
     if csrf_token is not None:
         context["csrf_token"] = csrf_token
@@ -189,16 +189,11 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     pdf_failure = failure_of_version(
         failed_stamp=key.pdf_failed_stamp, failure=key.pdf_failure, incident_stamp=live.stamp
     )
-    # Deliveries change in the worker without touching the incident: their line is part of
-    # the page's key (one query on the index delivery_incident_created).
-    line = notifications.delivery_line(key.incident_id, live.zone)
     if messages.get_messages(request) or request.GET.urlencode() not in _CACHED_QUERIES:
         # A message to show once, or a rarer address ("Correct this", or anything else a
         # client adds, which must not crowd the cache): drawn for this response only.
         incident = incident_for_editor(request, public_id, with_rows=False)
-        context = _brief_page_context(
-            request, incident, live=live, pdf_failure=pdf_failure, delivery_line=line
-        )
+        context = _brief_page_context(request, incident, live=live, pdf_failure=pdf_failure)
         return render(request, "briefs/brief.html", context)
 
     # Otherwise the page is cached per user, address, brief version, minute and zone (`live.key`)
@@ -213,7 +208,6 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             # base.html proposes a time zone until the user has one.
             str(request.session.get(PROPOSE_ZONE, False)),
             pdf_failure,
-            line.text if line else "",
         ]
     )
 
@@ -225,7 +219,6 @@ def incident_brief(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
             live=live,
             pdf_failure=pdf_failure,
             csrf_token=CSRF_SLOT,
-            delivery_line=line,
         )
         return render_to_string("briefs/brief.html", context, request=request)
 

@@ -103,10 +103,21 @@ def conflict_page(
     return render(request, "briefs/conflict.html", context, status=409)
 
 
-def subscriber_panel(incident: Incident, form: SubscriberForm | None = None) -> dict[str, Any]:
+def subscriber_panel(
+    incident: Incident, form: SubscriberForm | None = None, *, links: list[ShareLink] | None = None
+) -> dict[str, Any]:
     """What the executives panel shows (templates/briefs/_subscribers.html), on the brief and in
-    the guided escalation's resources step: who gets the mail, and the form to add someone."""
-    return {
-        "subscribers": notifications.subscriber_rows(incident),
-        "subscriber_form": form or SubscriberForm(),
-    }
+    the guided escalation's resources step: who gets the mail, and the form to add someone.
+    `links`, loaded with `select_related("subscriber")`, saves the brief page a query."""
+    if links is None:
+        subscribers = notifications.subscriber_rows(incident)
+    else:
+        subscribers = sorted(
+            (
+                link.subscriber
+                for link in links
+                if hasattr(link, "subscriber") and link.subscriber.is_receiving
+            ),
+            key=lambda subscriber: (subscriber.created_at, subscriber.pk),
+        )
+    return {"subscribers": subscribers, "subscriber_form": form or SubscriberForm()}

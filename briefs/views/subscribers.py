@@ -69,9 +69,9 @@ def subscriber_remove(
 @require_GET
 def incident_deliveries(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
-    context = {
-        "incident": incident,
-        "deliveries": notifications.deliveries_for(incident),
-        "zone": zone_from_request(request),
-    }
+    if request.htmx and request.GET.get("fragment") == "line":
+        line = notifications.delivery_line(incident.pk, zone_from_request(request))
+        fragment = {"incident": incident, "line": line}
+        return render(request, "briefs/deliveries.html#delivery_line", fragment)
+    context = {"incident": incident, "deliveries": notifications.deliveries_for(incident)}
     return render(request, "briefs/deliveries.html", context)

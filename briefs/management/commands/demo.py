@@ -9,12 +9,25 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from briefs.models import Incident
+from briefs.models import Incident, SubscriberCadence
 from briefs.seed import ORDER_OUTAGE, SEARCH_OUTAGE, demo_order_outage, demo_search_outage
-from briefs.services import share_link_create, timeline_unlocked
+from briefs.services import share_link_create, subscriber_add, timeline_unlocked
 
 USERNAME = "architect"
 PASSWORD = "escalate-demo"  # noqa: S105 - a published demo login, refused outside DEBUG
+# The executive subscribed to the open demo incident (issue 16).
+DEMO_SUBSCRIBER = ("Dana Chen", "ceo@example.com")
+
+
+def mail_goes() -> str:
+    """Where this configuration's mail goes, for a newcomer who posts an update."""
+    mailer = settings.MAILERS["default"]
+    if mailer["BACKEND"].endswith("filebased.EmailBackend"):
+        return f"written to files in {mailer['OPTIONS']['file_path']}/ (set EMAIL_HOST to send it)"
+    if mailer["BACKEND"].endswith("smtp.EmailBackend"):
+        options = mailer["OPTIONS"]
+        return f"sent through {options['host']}:{options['port']}"
+    return f"handed to {mailer['BACKEND']}"
 
 
 class Command(BaseCommand):
@@ -39,6 +52,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Executive link to the resolved demo incident: {self.link(resolved_token)}"
         )
+        name, email = DEMO_SUBSCRIBER
+        self.stdout.write(f"{name} <{email}> gets the demo brief's updates by email: {mail_goes()}")
 
     @staticmethod
     def link(token: str) -> str:
@@ -64,6 +79,14 @@ class Command(BaseCommand):
         ]:
             _link, token = share_link_create(incident=incident, created_by=user, label="CEO")
             tokens.append(token)
+        # Posting an update to the open demo incident mails her (var/mail/ without EMAIL_HOST).
+        subscriber_add(
+            incident=Incident.objects.get(owner=user, title=ORDER_OUTAGE),
+            created_by=user,
+            name=DEMO_SUBSCRIBER[0],
+            email=DEMO_SUBSCRIBER[1],
+            cadence=SubscriberCadence.EACH_UPDATE,
+        )
         return tokens[0], tokens[1]
 
     def delete_incident(self, incident: Incident) -> None:
