@@ -17,6 +17,7 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, reverse
@@ -90,6 +91,8 @@ class LimitedParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if not declared.isdigit() or int(declared) > settings.API_MAX_BODY_BYTES:
+            raise BodyTooLarge
+        if len(request.body) > settings.API_MAX_BODY_BYTES:  # sent without a length
             raise BodyTooLarge
         data = json.loads(request.body)
         if not isinstance(data, dict):
@@ -339,8 +342,9 @@ def incident_change(request: HttpRequest, public_id: UUID, payload: IncidentPatc
     preview = escalation_steps.assessed(incident, changes)
     try:
         preview.validate_constraints()
-    except Exception as refused:  # django.core.exceptions.ValidationError
-        messages = getattr(refused, "messages", [str(refused)])
+    except DjangoValidationError as refused:
+        # What the database's check constraints would refuse: caught here, before any write.
+        messages = refused.messages
         return problem(
             422,
             "Invalid request",
