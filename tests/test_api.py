@@ -679,3 +679,17 @@ def test_an_update_posted_by_the_api_notifies_the_subscribers(
     assert posted.status_code == 201
     assert [mail.to for mail in mailoutbox] == [["Dana <d@example.com>"]]
     assert "Volume at 80%." in mailoutbox[0].body
+
+
+def test_a_draft_reads_as_data_too(owner_api: Api) -> None:
+    draft = owner_api.post("/incidents", {"title": "Search is slow"}).json()
+    body = owner_api.get(f"/incidents/{draft['id']}").json()
+    assert body["incident"]["status"] == "draft"
+    assert body["figures"]["revenue_per_hour"] is None
+    assert body["timeline"] == []
+
+
+def test_a_method_a_route_lacks_is_a_405_problem(owner_api: Api, incident: Incident) -> None:
+    response = owner_api.post(f"/incidents/{incident.public_id}/pdf")
+    _problem(response, 405)
+    assert response["Allow"] == "GET"

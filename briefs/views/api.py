@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
+from functools import wraps
 from typing import Any, cast
 from uuid import UUID
 
@@ -713,10 +714,32 @@ def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+def _method_problem(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """django-ninja answers a method a route lacks with an HTML 405: this one says it as a
+    problem too, keeping its Allow header."""
+
+    @wraps(view)
+    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type") == PROBLEM:
+            return response
+        allowed = response.get("Allow", "")
+        refused = problem(
+            405, "Method not allowed", f"This address answers {allowed}.", kind="method"
+        )
+        refused["Allow"] = allowed
+        return refused
+
+    # Exempt from the site's login redirect: tokens, not sessions, sign API requests in, and a
+    # script must get 401, not a login page.
+    answered.login_required = False  # type: ignore[attr-defined]
+    return answered
+
+
 def urls() -> tuple[list[URLResolver | URLPattern], str, str]:
-    """The API's URLs. Exempt from the site's login redirect: tokens, not sessions, sign its
-    requests in, and a script must get 401, not a login page."""
+    """The API's URLs, in the app's namespace as "briefs:api" (see `urls_namespace`)."""
     patterns, app_name, _ = api.urls
-    for pattern in cast(list[URLPattern], patterns):
-        pattern.callback.login_required = False  # type: ignore[attr-defined]
+    for pattern in patterns:
+        assert isinstance(pattern, URLPattern)
+        pattern.callback = _method_problem(pattern.callback)
     return patterns, app_name, "api"
