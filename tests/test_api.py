@@ -693,3 +693,24 @@ def test_a_method_a_route_lacks_is_a_405_problem(owner_api: Api, incident: Incid
     response = owner_api.post(f"/incidents/{incident.public_id}/pdf")
     _problem(response, 405)
     assert response["Allow"] == "GET"
+
+
+def test_the_brief_as_data_costs_the_same_queries_however_long_the_timeline(
+    owner_api: Api, incident: Incident, owner: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from briefs.services import update_post
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_api.get(f"/incidents/{incident.public_id}").status_code == 200
+        return len(captured)
+
+    update_post(incident=incident, author=owner, what_changed="One", next_update_due=NOW)
+    queries()  # the token's first use of the minute writes its last use: not part of the count
+    few = queries()
+    for number in range(10):
+        update_post(incident=incident, author=owner, what_changed=f"{number}", next_update_due=NOW)
+    assert queries() == few
