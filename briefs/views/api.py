@@ -7,30 +7,34 @@ Errors are `application/problem+json` (RFC 9457). Only personal tokens authentic
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
-from functools import wraps
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Schema
 from ninja import Status as Answer
-from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.parser import Parser
 from pydantic import Field
 
 from briefs import escalation_steps, services
-from briefs.api_auth import ReadOnlyToken, TokenAuth, TooManyTokenFailures
+from briefs.api_auth import TokenAuth
+from briefs.api_problems import (
+    LimitedParser,
+    field_problem,
+    form_problem,
+    install,
+    method_problem,
+    problem,
+    state_problem,
+)
 from briefs.api_schemas import (
     ASSESS_FIELDS,
     ActionIn,
@@ -76,30 +80,6 @@ from briefs.services import (
 )
 from briefs.views.common import current_user, incident_people, incident_row_for_editor
 
-PROBLEM = "application/problem+json"
-# Problem types: relative references, resolved against the API's address (RFC 9457 §3.1.1).
-PROBLEM_BASE = "/api/v1/problems/"
-
-
-class BodyTooLarge(Exception):
-    """The request body is over API_MAX_BODY_BYTES."""
-
-
-class LimitedParser(Parser):
-    """JSON bodies up to API_MAX_BODY_BYTES. The length is checked before the body is read;
-    authentication has already run, so an anonymous client cannot make it read anything."""
-
-    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if not declared.isdigit() or int(declared) > settings.API_MAX_BODY_BYTES:
-            raise BodyTooLarge
-        if len(request.body) > settings.API_MAX_BODY_BYTES:  # sent without a length
-            raise BodyTooLarge
-        data = json.loads(request.body)
-        if not isinstance(data, dict):
-            raise ValueError("the body must be a JSON object")
-        return cast(dict[str, Any], data)
-
 
 def _docs_view[V: Callable[..., HttpResponse]](view: V) -> V:
     """The schema and the docs page are public: they hold no incident data, and API clients
@@ -126,121 +106,10 @@ api = NinjaAPI(
     parser=LimitedParser(),
     docs_decorator=_docs_view,
 )
+install(api)
 
 READ = TokenAuth(write=False)
 WRITE = TokenAuth(write=True)
-
-
-# --- Problems (RFC 9457) ------------------------------------------------------------------------
-
-
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    kind: str,
-    errors: dict[str, list[str]] | None = None,
-    **extra: Any,
-) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + kind,
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    body.update(extra)
-    return HttpResponse(json.dumps(body, cls=_Encoder), status=status, content_type=PROBLEM)
-
-
-class _Encoder(json.JSONEncoder):
-    def default(self, o: Any) -> Any:
-        if hasattr(o, "isoformat"):
-            return o.isoformat()
-        return str(o)
-
-
-def _validation_errors(exc: ValidationError) -> dict[str, list[str]]:
-    """Pydantic's errors by field: the path inside the body, dotted (`estimate.basis`)."""
-    errors: dict[str, list[str]] = {}
-    for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ())]
-        # ("body", "payload", "field", ...) or ("query", "field")
-        where = location[2:] if location[:1] == ["body"] else location[1:]
-        message = "This field is not allowed." if error["type"] == "extra_forbidden" else None
-        errors.setdefault(".".join(where) or "body", []).append(message or error["msg"])
-    return errors
-
-
-@api.exception_handler(ValidationError)
-def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problem(
-        422,
-        "Invalid request",
-        "Some fields are missing, unknown or invalid.",
-        kind="validation",
-        errors=_validation_errors(exc),
-    )
-
-
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if isinstance(exc.__cause__, BodyTooLarge):
-        limit = settings.API_MAX_BODY_BYTES
-        return problem(413, "Body too large", f"Send at most {limit} bytes.", kind="body-too-large")
-    if exc.status_code == 400:
-        return problem(400, "Bad JSON", "The body is not a JSON object.", kind="bad-json")
-    if isinstance(exc, AuthenticationError):
-        response = problem(
-            401,
-            "Not authenticated",
-            "Send a valid, unexpired API token: Authorization: Bearer <token>.",
-            kind="unauthenticated",
-        )
-        response["WWW-Authenticate"] = 'Bearer realm="api"'
-        return response
-    return problem(exc.status_code, "Error", str(exc), kind="error")
-
-
-@api.exception_handler(ReadOnlyToken)
-def _read_only(request: HttpRequest, exc: ReadOnlyToken) -> HttpResponse:
-    return problem(
-        403, "Read-only token", "This token may read but not change anything.", kind="read-only"
-    )
-
-
-@api.exception_handler(TooManyTokenFailures)
-def _throttled(request: HttpRequest, exc: TooManyTokenFailures) -> HttpResponse:
-    response = problem(
-        429,
-        "Too many failed attempts",
-        f"Too many wrong tokens from this address; try again in {exc.retry_after} seconds.",
-        kind="too-many-attempts",
-    )
-    response["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-@api.exception_handler(Http404)
-def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    # The same answer for an incident that does not exist and another user's.
-    return problem(404, "Not found", "No such incident, or not yours.", kind="not-found")
-
-
-def _form_problem(form: forms.Form) -> HttpResponse:
-    errors = {
-        ("body" if name == "__all__" else name): [error["message"] for error in found]
-        for name, found in form.errors.get_json_data().items()
-    }
-    return problem(
-        422, "Invalid request", "Some fields are invalid.", kind="validation", errors=errors
-    )
-
-
-def _state_problem(detail: str) -> HttpResponse:
-    return problem(409, "Not possible in this state", detail, kind="state")
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -316,15 +185,11 @@ def incident_create(request: HttpRequest, payload: DraftIn) -> Any:
     """A new draft escalation; PATCH fills it in, `escalate` makes it the live brief."""
     user = current_user(request)
     if payload.time_zone is not None and zone_named(payload.time_zone) is None:
-        return _field_problem("time_zone", "Not an IANA time zone name.")
+        return field_problem("time_zone", "Not an IANA time zone name.")
     stored = Profile.objects.filter(user=user).values_list("time_zone", flat=True).first()
     zone = payload.time_zone or stored or settings.DEFAULT_USER_TIME_ZONE
     incident = services.incident_create_draft(owner=user, title=payload.title, time_zone=zone)
     return Answer(201, incident_out(incident, _brief_url(request, incident)))
-
-
-def _field_problem(field: str, message: str) -> HttpResponse:
-    return problem(422, "Invalid request", message, kind="validation", errors={field: [message]})
 
 
 @api.patch(
@@ -394,7 +259,7 @@ def incident_escalate(request: HttpRequest, public_id: UUID) -> Any:
     wizard's review refuses it."""
     incident = _incident(request, public_id, with_rows=True)
     if incident.status != Status.DRAFT:
-        return _state_problem("The incident is already escalated.")
+        return state_problem("The incident is already escalated.")
     missing = escalation_steps.missing_for_escalation(incident)
     if missing:
         errors: dict[str, list[str]] = {}
@@ -425,7 +290,7 @@ def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> A
     estimate and ETA. It shows on the brief and every executive link at once."""
     incident = _incident(request, public_id, with_rows=True)
     if incident.status == Status.DRAFT:
-        return _state_problem("Escalate the draft before posting updates.")
+        return state_problem("Escalate the draft before posting updates.")
     now = timezone.now()
     shown = _estimate_initial(UpdateForm, incident)
     data = {
@@ -437,7 +302,7 @@ def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> A
     with _utc_by_default():
         form = UpdateForm(data, incident=incident, now=now)
         if not form.is_valid():
-            return _form_problem(form)
+            return form_problem(form)
     values = form.cleaned_data
     try:
         update = services.update_post(
@@ -478,9 +343,9 @@ def incident_resolve(request: HttpRequest, public_id: UUID, payload: ResolveIn) 
     closing update, with the version read (409 on a conflict)."""
     incident = _incident(request, public_id, with_rows=True)
     if incident.status == Status.DRAFT:
-        return _state_problem("A draft cannot be resolved.")
+        return state_problem("A draft cannot be resolved.")
     if incident.resolved_at is not None:
-        return _state_problem("The incident is already resolved.")
+        return state_problem("The incident is already resolved.")
     now = timezone.now()
     shown = _estimate_initial(ResolveForm, incident)
     data = {
@@ -491,7 +356,7 @@ def incident_resolve(request: HttpRequest, public_id: UUID, payload: ResolveIn) 
     with _utc_by_default():
         form = ResolveForm(data, incident=incident, now=now)
         if not form.is_valid():
-            return _form_problem(form)
+            return form_problem(form)
     values = form.cleaned_data
     try:
         resolved = services.incident_resolve(
@@ -582,11 +447,11 @@ def action_create(request: HttpRequest, public_id: UUID, payload: ActionIn) -> A
     if payload.owner is not None:
         person = people.filter(username=payload.owner).first()
         if person is None:
-            return _field_problem("owner", "Not the incident's owner or a collaborator.")
+            return field_problem("owner", "Not the incident's owner or a collaborator.")
         data["owner"] = person.pk
     form = ActionItemForm(data, people=people)
     if not form.is_valid():
-        return _form_problem(form)
+        return form_problem(form)
     values = form.cleaned_data
     item = services.action_item_add(
         incident=incident,
@@ -640,7 +505,7 @@ def subscriber_create(request: HttpRequest, public_id: UUID, payload: Subscriber
     incident = _incident(request, public_id)
     form = SubscriberForm(payload.model_dump())
     if not form.is_valid():
-        return _form_problem(form)
+        return form_problem(form)
     subscriber = services.subscriber_add(
         incident=incident,
         created_by=current_user(request),
@@ -714,32 +579,10 @@ def incident_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-def _method_problem(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """django-ninja answers a method a route lacks with an HTML 405: this one says it as a
-    problem too, keeping its Allow header."""
-
-    @wraps(view)
-    def answered(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        if response.status_code != 405 or response.get("Content-Type") == PROBLEM:
-            return response
-        allowed = response.get("Allow", "")
-        refused = problem(
-            405, "Method not allowed", f"This address answers {allowed}.", kind="method"
-        )
-        refused["Allow"] = allowed
-        return refused
-
-    # Exempt from the site's login redirect: tokens, not sessions, sign API requests in, and a
-    # script must get 401, not a login page.
-    answered.login_required = False  # type: ignore[attr-defined]
-    return answered
-
-
 def urls() -> tuple[list[URLResolver | URLPattern], str, str]:
     """The API's URLs, in the app's namespace as "briefs:api" (see `urls_namespace`)."""
     patterns, app_name, _ = api.urls
     for pattern in patterns:
         assert isinstance(pattern, URLPattern)
-        pattern.callback = _method_problem(pattern.callback)
+        pattern.callback = method_problem(pattern.callback)
     return patterns, app_name, "api"
