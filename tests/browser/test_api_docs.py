@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from briefs.seed import make_incident
 from briefs.services import api_token_create
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,3 +39,37 @@ def test_the_docs_page_lists_the_api_and_tries_a_call_with_a_token(
     expect(page.locator(".live-responses-table").first).to_contain_text("Checkout outage")
     # Nothing from elsewhere: no CDN, no font service.
     assert all(url.startswith(page.url.split("/api/")[0]) for url in requests), requests
+
+
+def test_a_token_is_created_shown_once_used_and_revoked_on_the_settings_page(
+    open_context: Any, look: Any, owner: User, live_server: Any
+) -> None:
+    page = open_context().new_page()
+    page.goto("/settings/time-zone/")
+    page.get_by_label("Username").fill(owner.get_username())
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="your API tokens").click()
+    page.get_by_label("Name").fill("deploy script")
+    page.get_by_label("Read only").check()
+    page.get_by_role("button", name="Create token").click()
+
+    token = page.get_by_label("Your new token “deploy script”").input_value()
+    assert token.startswith("ebk_")
+    look(page, "api-token-created")
+    answer = page.request.get(
+        f"{live_server.url}/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status == 200
+
+    page.goto("/settings/api-tokens/")
+    expect(page.get_by_text(token)).to_have_count(0)
+    row = page.get_by_role("row", name="deploy script")
+    expect(row).to_contain_text("Read only")
+    row.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("The token “deploy script” no longer works.")).to_be_visible()
+    look(page, "api-tokens")
+    answer = page.request.get(
+        f"{live_server.url}/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert answer.status == 401
