@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 
 from briefs.models import (
     ActionItem,
+    ApiToken,
     ImpactEstimate,
     Incident,
     IncidentUpdate,
@@ -166,4 +167,40 @@ class PdfDocumentAdmin(admin.ModelAdmin[PdfDocument]):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         # Deleting a row would leave its file in the storage with nothing pointing at it.
+        return False
+
+
+# --- API tokens (issue 17) --------------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Who holds which token and when it was last used; an operator may revoke one (set its
+    revocation time). Tokens are made on the user's settings page or by `manage.py
+    api_token_create`, where the token is shown once: never here."""
+
+    list_display = [
+        "name",
+        "user",
+        "visible_prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username", "visible_prefix"]
+    readonly_fields = [
+        "user",
+        "name",
+        "visible_prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

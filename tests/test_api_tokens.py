@@ -195,3 +195,23 @@ def test_requests_without_a_token_are_not_counted_as_failures(settings: Any, own
     client = Client()
     assert [client.get(LIST).status_code for _ in range(3)] == [401, 401, 401]
     assert client.get(LIST, headers=_bearer(token)).status_code == 200
+
+
+def test_the_admin_revokes_a_token_and_never_shows_its_hash(client: Client, owner: User) -> None:
+    from briefs.seed import make_user
+    from tests.factories import PASSWORD
+
+    row, token = api_token_create(user=owner, name="cron")
+    client.force_login(
+        make_user(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    )
+    page = client.get(f"/admin/briefs/apitoken/{row.pk}/change/")
+    assert page.status_code == 200
+    assert row.token_hash.encode() not in page.content and token.encode() not in page.content
+    assert client.get("/admin/briefs/apitoken/add/").status_code == 403
+    revoked = client.post(
+        f"/admin/briefs/apitoken/{row.pk}/change/",
+        {"revoked_at_0": "2026-12-01", "revoked_at_1": "10:00:00"},
+    )
+    assert revoked.status_code == 302, revoked.content[:2000]
+    assert Client().get(LIST, headers=_bearer(token)).status_code == 401

@@ -1,5 +1,6 @@
-"""The API's docs page in a real browser: Swagger UI from our own static files, working under
-the page's CSP (a violation is a console error, which fails the test)."""
+"""The API in a real browser: the docs page (Swagger UI from our own static files) working
+under the site's CSP (a violation is a console error, which fails the test), and the tokens
+page."""
 
 from typing import Any
 
