@@ -5,6 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from briefs.models import (
     ActionItem,
     ApiToken,
+    Delivery,
     ImpactEstimate,
     Incident,
     IncidentUpdate,
@@ -13,6 +14,7 @@ from briefs.models import (
     PdfDocument,
     RootCauseAnalysis,
     ShareLink,
+    Subscriber,
 )
 from briefs.pdf_documents import pdf_storage
 
@@ -203,4 +205,44 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     exclude = ["token_hash"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+# --- Notifications (issue 16) -----------------------------------------------------------------
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin[Subscriber]):
+    list_display = ["name", "email", "incident", "cadence", "created_at", "unsubscribed_at"]
+    list_filter = ["cadence"]
+    search_fields = ["name", "email", "incident__title"]
+    # With SECRET_KEY the salt makes the person's link: never shown, never edited.
+    exclude = ["link_salt"]
+    readonly_fields = ["share_link"]
+    raw_id_fields = ["incident", "created_by"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+    """Read-only: the engine writes these rows (briefs.notifications); the list shows what was
+    sent to whom, what failed and why."""
+
+    list_display = [
+        "recipient_label",
+        "channel",
+        "trigger",
+        "status",
+        "attempts",
+        "incident",
+        "created_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "trigger"]
+    list_select_related = ["incident"]
+    search_fields = ["recipient_label", "recipient_address", "incident__title"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

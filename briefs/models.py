@@ -1681,7 +1681,7 @@ class Delivery(models.Model):
     channel = models.CharField(max_length=5, choices=DeliveryChannel)
     recipient_label = models.CharField(max_length=TITLE_LENGTH)
     # An email address, or a chat target's key (never its webhook URL: that is a secret).
-    recipient_address = models.CharField(max_length=RECIPIENT_KEY_LENGTH)
+    recipient_address = models.CharField(max_length=EMAIL_LENGTH)
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
@@ -1716,7 +1716,7 @@ class Delivery(models.Model):
             *_max_lengths(
                 "delivery",
                 recipient_label=TITLE_LENGTH,
-                recipient_address=RECIPIENT_KEY_LENGTH,
+                recipient_address=EMAIL_LENGTH,
                 idempotency_key=IDEMPOTENCY_KEY_LENGTH,
                 last_error=NOTE_LENGTH,
                 subject=NOTE_LENGTH,

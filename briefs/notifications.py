@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from briefs import chat
-from briefs.brief_content import asks, follow_up, with_brief_rows
+from briefs.brief_content import minute, with_brief_rows
 from briefs.models import (
     ChatLink,
     Delivery,
@@ -67,7 +67,13 @@ from briefs.models import (
     Status,
     Subscriber,
     SubscriberCadence,
-    format_money,
+)
+from briefs.notice_texts import (
+    compose_digest,
+    compose_escalated,
+    compose_resolved,
+    compose_update,
+    one_line,
 )
 from briefs.notices import Notice, NoticeKind
 from briefs.timeline import clock
@@ -144,174 +150,6 @@ def chat_link_url(incident: Incident, target: chat.ChatTarget) -> str:
     return link_url(derived_token(found.target_key, found.link_salt))
 
 
-# --- Composing ----------------------------------------------------------------------------------
-
-
-def one_line(text: str) -> str:
-    """Text for a header: every line break (CR, LF, and Unicode's own) and run of spaces
-    becomes one space, so typed text can never start a header of its own."""
-    return " ".join(text.split())
-
-
-def _at(incident: Incident, moment: datetime, *, now: datetime) -> str:
-    local = moment.astimezone(incident.zone)
-    today = now.astimezone(incident.zone).date()
-    return clock(local, with_date=local.date() != today, zone=True)
-
-
-def _eta(incident: Incident, now: datetime) -> str:
-    if incident.eta_earliest is None or incident.eta_latest is None:
-        return ""
-    earliest = incident.eta_earliest.astimezone(incident.zone)
-    latest = incident.eta_latest.astimezone(incident.zone)
-    today = now.astimezone(incident.zone).date()
-    start = clock(earliest, with_date=earliest.date() != today)
-    end = clock(latest, with_date=latest.date() != earliest.date(), zone=True)
-    return f"{start}–{end}"
-
-
-def _duration(value: timedelta) -> str:
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
-def _subject(incident: Incident, now: datetime, *, prefix: str = "") -> str:
-    cost = format_money(incident.cost_so_far(now), incident.currency)
-    eta = _eta(incident, now)
-    fix = f"fixed by {eta}" if eta else "time to fix not yet known"
-    return one_line(f"[{incident.severity}] {prefix}{incident.title}: {cost} so far, {fix}")
-
-
-def _facts(incident: Incident, now: datetime) -> list[tuple[str, str]]:
-    """The brief's key figures, one number per fact, each time in the incident's zone."""
-    facts = [
-        (
-            "Cost so far",
-            f"{format_money(incident.cost_so_far(now), incident.currency)} as of "
-            f"{_at(incident, now, now=now)}",
-        )
-    ]
-    estimate = incident.current_estimate()
-    if estimate is not None:
-        facts.append(
-            (
-                "Revenue at risk",
-                f"{format_money(estimate.revenue_per_hour, incident.currency)} per hour, "
-                f"{estimate.customers_affected:,} customers affected",
-            )
-        )
-    eta = _eta(incident, now)
-    facts.append(("Expected fix", eta or "Not yet known"))
-    if incident.operating_state:
-        facts.append(("Service now", incident.get_operating_state_display()))
-    due = incident.next_update_due()
-    if due is not None:
-        facts.append(("Next update", _at(incident, due, now=now)))
-    return facts
-
-
-def _asks(incident: Incident) -> list[str]:
-    open_asks, _decided = asks(incident)
-    return [
-        f"We need your decision: {ask.question} We recommend: {ask.recommendation}"
-        for ask in open_asks
-    ]
-
-
-def compose_escalated(incident: Incident, now: datetime) -> Notice:
-    paragraphs = [text for text in [incident.description, incident.mitigation] if text]
-    return Notice(
-        kind=NoticeKind.ESCALATED,
-        subject=_subject(incident, now),
-        headline=one_line(f"{incident.title} has been escalated to the CEO."),
-        facts=_facts(incident, now),
-        paragraphs=paragraphs + _asks(incident),
-    )
-
-
-def compose_update(incident: Incident, update: IncidentUpdate, now: datetime) -> Notice:
-    paragraphs = [update.what_changed]
-    if update.next_steps:
-        paragraphs.append(f"Next steps: {update.next_steps}")
-    if update.estimate is not None:
-        previous = [e for e in incident.estimates_in_order() if e.pk != update.estimate.pk]
-        before = [e for e in previous if e.effective_at <= update.estimate.effective_at]
-        paragraphs.append(
-            update.estimate.change_from(before[-1] if before else None, incident.currency)
-        )
-    return Notice(
-        kind=NoticeKind.UPDATE,
-        subject=_subject(incident, now),
-        headline=one_line(f"Update {update.sequence} on {incident.title}."),
-        facts=_facts(incident, now),
-        paragraphs=paragraphs + _asks(incident),
-    )
-
-
-def compose_digest(incident: Incident, since: IncidentUpdate | None, now: datetime) -> Notice:
-    updates = sorted(incident.updates.all(), key=lambda u: u.sequence)
-    if since is not None:
-        updates = [u for u in updates if u.sequence >= since.sequence]
-    count = len(updates)
-    return Notice(
-        kind=NoticeKind.DIGEST,
-        subject=_subject(incident, now),
-        headline=one_line(
-            f"{count} update{'s' if count != 1 else ''} on {incident.title} since your last mail."
-        ),
-        facts=_facts(incident, now),
-        paragraphs=[f"{_at(incident, u.posted_at, now=now)}: {u.what_changed}" for u in updates],
-    )
-
-
-def compose_resolved(incident: Incident, now: datetime) -> Notice:
-    summary = follow_up(incident)
-    if summary is None:  # reopened before the mail left: say what is true now
-        return compose_escalated(incident, now)
-    cost = format_money(summary.final_cost.amount, incident.currency)
-    duration = _duration(summary.duration)
-    facts = [
-        ("Duration", duration),
-        ("Final cost", cost),
-    ]
-    if summary.customers is not None:
-        facts.append(("Customers affected", f"{summary.customers:,}"))
-    if incident.resolved_at is not None:
-        facts.append(("Resolved at", _at(incident, incident.resolved_at, now=now)))
-    paragraphs = []
-    if summary.root_cause.text:
-        confidence = f" ({summary.root_cause.confidence})" if summary.root_cause.confidence else ""
-        paragraphs.append(f"Root cause{confidence}: {summary.root_cause.text}")
-    still_open = summary.planned + summary.still_open
-    if still_open:
-        paragraphs.append(
-            "Still open: "
-            + "; ".join(
-                f"{item.description} ({item.owner_display()}"
-                + (f", due {item.due_on:%-d %b}" if item.due_on else "")
-                + ")"
-                for item in still_open
-            )
-        )
-    elif summary.planned_text:
-        paragraphs.append(f"Planned: {summary.planned_text}")
-    else:
-        paragraphs.append("Nothing is still open.")
-    return Notice(
-        kind=NoticeKind.RESOLVED,
-        subject=one_line(
-            f"[{incident.severity}] Resolved: {incident.title} after {duration}, final cost {cost}"
-        ),
-        headline=one_line(f"{incident.title} is resolved."),
-        facts=facts,
-        paragraphs=paragraphs,
-    )
-
-
 Composer = Callable[[Delivery], Notice]
 _composers: dict[str, Composer] = {}
 
@@ -322,6 +160,8 @@ def register_composer(kind: str, composer: Composer) -> None:
 
 
 def notice_for(delivery: Delivery, now: datetime) -> Notice:
+    # To the minute, as the brief states its figures: the mail and the page say the same cost.
+    now = minute(now)
     incident = with_brief_rows(delivery.incident)
     if delivery.trigger in _composers:
         return _composers[delivery.trigger](delivery)
@@ -367,7 +207,7 @@ def _row(
         incident=incident,
         channel=channel,
         recipient_label=one_line(label)[:200],
-        recipient_address=address[:200],
+        recipient_address=address,
         subscriber=subscriber,
         trigger=kind,
         update=update,
@@ -712,11 +552,24 @@ def message_id(idempotency_key: str) -> str:
     return f"<{digest}@{_domain()}>"
 
 
+# A subscriber's link lasts as long as any link (MAX_SHARE_LINK_DAYS); each mail that carries
+# it pushes its end back, so a long incident's mail never carries a link that has expired.
+LINK_RENEWAL = timedelta(days=30)
+
+
+def _keep_link_open(share_link_id: int) -> None:
+    now = timezone.now()
+    ShareLink.objects.filter(
+        pk=share_link_id, revoked_at__isnull=True, expires_at__lt=now + LINK_RENEWAL / 2
+    ).update(expires_at=now + LINK_RENEWAL)
+
+
 def email_message(row: Delivery, notice: Notice) -> EmailMultiAlternatives:
     subscriber = row.subscriber
     link = notice.link_url
     unsubscribe = ""
     if subscriber is not None:
+        _keep_link_open(subscriber.share_link_id)
         link = link_url(subscriber_token(subscriber))
         unsubscribe = unsubscribe_url(subscriber)
     attachment = None

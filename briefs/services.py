@@ -750,6 +750,10 @@ def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> None:
 # --- Subscribers (issue 16: briefs.notifications) -------------------------------------------
 
 
+class AlreadySubscribed(Exception):
+    """The address already gets this incident's mail: a second row would mail it twice."""
+
+
 @transaction.atomic
 def subscriber_add(
     *,
@@ -762,8 +766,12 @@ def subscriber_add(
 ) -> Subscriber:
     """Subscribe an executive: their own executive link (its token derived, never stored:
     briefs.notifications.derived_token), and, when the incident is already escalated, the
-    escalation mail with that link at once."""
+    escalation mail with that link at once. `AlreadySubscribed` when the address already gets
+    the mail (the incident's row lock makes the check and the insert one step)."""
     now = now or timezone.now()
+    Incident.objects.select_for_update().filter(pk=incident.pk).values_list("pk").get()
+    if Subscriber.objects.receiving().filter(incident=incident, email__iexact=email).exists():
+        raise AlreadySubscribed(email)
     subscriber = Subscriber(
         incident=incident,
         name=name,

@@ -620,6 +620,8 @@ def test_subscribers_are_added_listed_and_removed(
     assert [mail.to for mail in mailoutbox] == [["Dana CEO <dana@example.com>"]]
     listed = owner_api.get(path).json()
     assert [row["email"] for row in listed] == ["dana@example.com"]
+    again = _problem(owner_api.post(path, {"name": "Dana", "email": "DANA@example.com"}), 409)
+    assert again["type"].endswith("/already-subscribed")
     removed = owner_api.send("delete", f"{path}/{subscriber['id']}")
     assert removed.status_code == 204
     assert owner_api.get(path).json()[0]["active"] is False

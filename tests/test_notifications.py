@@ -315,3 +315,67 @@ def test_the_demo_subscribes_dana_chen_and_says_where_her_mail_goes(
     out = capsys.readouterr().out
     # pytest-django's mail backend stands in for the configured one here.
     assert "Dana Chen <ceo@example.com> gets the demo brief's updates by email: " in out
+
+
+def test_the_subject_states_the_briefs_cost_and_fix_window_in_the_incidents_zone(
+    owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from briefs.seed import make_estimate, make_incident
+
+    now = datetime(2026, 1, 15, 15, 2, 30, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        incident = make_incident(
+            owner=owner,
+            title="Order processing outage",
+            time_zone="America/New_York",
+            started_at=now - timedelta(hours=15, minutes=52, seconds=30),
+            eta_earliest=datetime(2026, 1, 15, 15, 39, tzinfo=UTC),
+            eta_latest=datetime(2026, 1, 15, 18, 39, tzinfo=UTC),
+        )
+        make_estimate(incident=incident, revenue_per_hour="48000")
+        with django_capture_on_commit_callbacks(execute=True):
+            _subscribe(incident, owner)
+    (message,) = mail.outbox
+    # 15 h 52 min at $48,000 an hour, to the minute as the brief states it; New York's times.
+    assert message.subject == (
+        "[SEV1] Order processing outage: $761,600 so far, fixed by 10:39–13:39 EST"
+    )
+    assert "Cost so far: $761,600 as of 10:02 EST" in message.body
+
+
+def test_unsubscribe_tokens_never_reach_the_logs(incident: Incident, owner: User) -> None:
+    from briefs.security import redact
+
+    subscriber = _subscribe(incident, owner)
+    token = notifications.unsubscribe_token(subscriber)
+    assert redact(f"GET /u/{token} HTTP/1.1") == "GET /u/[redacted] HTTP/1.1"
+    assert redact("GET /b/abc HTTP/1.1") == "GET /b/[redacted] HTTP/1.1"
+
+
+def test_a_database_dump_yields_no_subscribers_link(
+    incident: Incident, owner: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from django.core.management import call_command
+
+    subscriber = _subscribe(incident, owner)
+    call_command("dumpdata", "briefs", stdout=sys.stdout)
+    dump = capsys.readouterr().out
+    assert notifications.subscriber_token(subscriber) not in dump
+    assert subscriber.share_link.token_hash in dump
+
+
+def test_a_mail_keeps_the_persons_link_open_for_a_long_incident(
+    incident: Incident, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    subscriber = _subscribe(incident, owner)
+    link = subscriber.share_link
+    with time_machine.travel(link.expires_at - timedelta(days=1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            _post(incident, owner)
+        link.refresh_from_db()
+        assert link.expires_at > timezone.now() + timedelta(days=29)
+    assert len(mail.outbox) == 1

@@ -185,3 +185,38 @@ def test_without_the_pdf_setting_the_escalation_mail_has_no_attachment(
         services.incident_mark_escalated(incident=draft)
     (message,) = mail.outbox
     assert message.attachments == []
+
+
+def test_the_escalation_mail_waits_a_little_for_its_pdf_then_leaves_without_it_and_says_so(
+    owner: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from briefs import notifications
+
+    # A queue that can defer (as the worker's), where nothing runs: no PDF is ever rendered.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    draft = make_incident(owner=owner, status=Status.DRAFT, escalated_at=None)
+    services.subscriber_add(incident=draft, created_by=owner, **VALID)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incident_mark_escalated(incident=draft)
+    delivery = Delivery.objects.get()
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications.deliver(delivery.pk, now=now) == DeliveryStatus.QUEUED
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at == now + notifications.PDF_POLL
+    assert mail.outbox == []
+    later = delivery.created_at + timedelta(seconds=settings.NOTIFY_PDF_WAIT_SECONDS)
+    assert notifications.deliver(delivery.pk, now=later) == DeliveryStatus.SENT
+    (message,) = mail.outbox
+    assert message.attachments == []
+    assert "The PDF of the brief was not ready in time" in message.body
+
+
+def test_an_address_that_already_gets_the_mail_is_refused(
+    incident: Incident, owner_client: Client
+) -> None:
+    assert owner_client.post(_add_url(incident), VALID).status_code == 302
+    again = owner_client.post(_add_url(incident), {**VALID, "email": "CEO@example.com"})
+    assert again.status_code == 400
+    assert "This address already gets this incident&#x27;s mail." in again.content.decode()
+    assert Subscriber.objects.count() == 1

@@ -506,13 +506,21 @@ def subscriber_create(request: HttpRequest, public_id: UUID, payload: Subscriber
     form = SubscriberForm(payload.model_dump())
     if not form.is_valid():
         return form_problem(form)
-    subscriber = services.subscriber_add(
-        incident=incident,
-        created_by=current_user(request),
-        name=form.cleaned_data["name"],
-        email=form.cleaned_data["email"],
-        cadence=form.cleaned_data["cadence"],
-    )
+    try:
+        subscriber = services.subscriber_add(
+            incident=incident,
+            created_by=current_user(request),
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            cadence=form.cleaned_data["cadence"],
+        )
+    except services.AlreadySubscribed:
+        return problem(
+            409,
+            "Already subscribed",
+            "This address already gets the incident's notices.",
+            kind="already-subscribed",
+        )
     return Answer(201, subscriber_out(subscriber))
 
 

@@ -35,18 +35,23 @@ def _back(request: HtmxHttpRequest, public_id: UUID, status: str) -> str:
 def subscriber_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     incident = incident_for_editor(request, public_id, with_rows=False)
     form = SubscriberForm(request.POST)
-    if not form.is_valid():
+    subscriber = None
+    if form.is_valid():
+        try:
+            subscriber = services.subscriber_add(
+                incident=incident,
+                created_by=current_user(request),
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                cadence=form.cleaned_data["cadence"],
+            )
+        except services.AlreadySubscribed:
+            form.add_error("email", "This address already gets this incident's mail.")
+    if subscriber is None:
         # What was typed stays in the form, beside its error: the panel for htmx, else a page.
         context = {"incident": incident, **subscriber_panel(incident, form)}
         template = "briefs/_subscribers.html" if request.htmx else "briefs/subscriber_form.html"
         return render(request, template, context, status=400)
-    subscriber = services.subscriber_add(
-        incident=incident,
-        created_by=current_user(request),
-        name=form.cleaned_data["name"],
-        email=form.cleaned_data["email"],
-        cadence=form.cleaned_data["cadence"],
-    )
     if request.htmx:
         context = {"incident": incident, **subscriber_panel(incident), "added": subscriber}
         return render(request, "briefs/_subscribers.html", context)
