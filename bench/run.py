@@ -650,6 +650,15 @@ def migrate_and_seed() -> World:
     return seed(datetime.now(UTC).replace(second=0, microsecond=0))
 
 
+def api_token(user_id: int) -> str:
+    """A personal API token of the user, for the API's targets."""
+    from django.contrib.auth.models import User
+
+    from briefs.services import api_token_create
+
+    return api_token_create(user=User.objects.get(pk=user_id), name="bench")[1]
+
+
 def session_cookie(user_id: int) -> str:
     """The cookies a browser holds once the user has logged in: the session, stored in the
     database like any other, and the CSRF cookie that came with the login form."""
@@ -1743,6 +1752,13 @@ def main() -> int:
                 f"Dashboard, {SCALED_DASHBOARD:,} incidents ({SCALED_OPEN} open)",
                 "/",
                 {"Cookie": scaled_cookie},
+            ),
+            # Issue 17: the JSON API's brief as data, beside the pages (reported, not judged).
+            Target(
+                "api_brief",
+                f"API GET /api/v1/incidents/{{id}}, {BUDGET_SIZE} updates",
+                f"/api/v1/incidents/{world.incidents[BUDGET_SIZE]}",
+                {"Authorization": f"Bearer {api_token(world.owner_id)}"},
             ),
             Target("healthz_end", "/healthz (floor, measured again)", "/healthz", {}),
         ]

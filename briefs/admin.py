@@ -4,6 +4,7 @@ from django.template.defaultfilters import filesizeformat
 
 from briefs.models import (
     ActionItem,
+    ApiToken,
     Delivery,
     ImpactEstimate,
     Incident,
@@ -183,6 +184,42 @@ class IntegrationAdmin(admin.ModelAdmin[Integration]):
     search_fields = ["name", "owner__username"]
     readonly_fields = ["token_hash", "last_received_at"]
     raw_id_fields = ["owner"]
+
+
+# --- API tokens (issue 17) --------------------------------------------------------------------
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Who holds which token and when it was last used; an operator may revoke one (set its
+    revocation time). Tokens are made on the user's settings page or by `manage.py
+    api_token_create`, where the token is shown once: never here."""
+
+    list_display = [
+        "name",
+        "user",
+        "visible_prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username", "visible_prefix"]
+    readonly_fields = [
+        "user",
+        "name",
+        "visible_prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 # --- Notifications (issue 16) -----------------------------------------------------------------

@@ -927,6 +927,24 @@ class IntegrationForm(forms.Form):
     )
 
 
+# --- API tokens (issue 17: the JSON API) -------------------------------------------------------
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=100, help_text="What uses it, for example: deploy script."
+    )
+    valid_days = forms.TypedChoiceField(
+        label="Valid for",
+        coerce=int,
+        choices=[(7, "7 days"), (30, "30 days"), (90, "90 days"), (365, "1 year")],
+        initial=90,
+    )
+    read_only = forms.BooleanField(
+        label="Read only", required=False, help_text="It can read incidents but change nothing."
+    )
+
+
 # --- Subscribers (issue 16) -----------------------------------------------------------------
 
 

@@ -2055,6 +2055,70 @@ class UpdateReminder(models.Model):
         return f"{self.incident_id}: {self.kind} for {self.due_at:%Y-%m-%d %H:%M}"
 
 
+# --- API tokens (issue 17: the JSON API) -------------------------------------------------------
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    READ_WRITE = "read_write", "Read and write"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self, now: datetime) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal API token (`Authorization: Bearer ...`). As with executive links, only the
+    token's SHA-256 is kept: a dump or backup yields no usable token."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    # Names the token in the settings page's URLs (revoke); the token itself is never stored.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    # The lookup of every API request: unique, so indexed.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The token's first characters, shown in the list so a user can tell their tokens apart.
+    visible_prefix = models.CharField(max_length=16, editable=False)
+    scope = models.CharField(max_length=10, choices=ApiTokenScope, default=ApiTokenScope.READ_WRITE)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # the settings page: a user's tokens newest first
+            models.Index(fields=["user", "-created_at"], name="apitoken_user_created"),
+        ]
+        constraints = [
+            _choices_check("apitoken", "scope", ApiTokenScope),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="apitoken_expires_after_created"
+            ),
+            *_max_lengths("apitoken", name=100, visible_prefix=16),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.visible_prefix}…)"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == ApiTokenScope.READ_WRITE
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
 # --- Notifications (issue 16): subscribers and every message sent to them ---------------------
 # briefs.notifications composes and sends; these rows are what it promised and what happened.
 

@@ -25,6 +25,8 @@ from briefs.models import (
     NOTE_LENGTH,
     ActionItem,
     ActionKind,
+    ApiToken,
+    ApiTokenScope,
     Capture,
     CaptureKind,
     CeoDecision,
@@ -1017,6 +1019,44 @@ def presentation_end(
     locked.save(update_fields=["ended_at", "meeting", "screen_version"])
     # The meeting summary to the incident's subscribers goes here (the notifications issue).
     return meeting
+
+
+# --- API tokens (issue 17: the JSON API) -------------------------------------------------------
+
+# Every token starts with this, so a leaked one is recognisable (secret scanners, logs).
+API_TOKEN_PREFIX = "ebk_"
+
+
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    read_only: bool = False,
+    valid_for: timedelta | None = None,
+    now: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A personal API token. The token is returned once and only its hash is stored."""
+    valid_for = valid_for or timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
+    if not timedelta(0) < valid_for <= timedelta(days=settings.API_TOKEN_MAX_DAYS):
+        raise ValueError(f"a token is valid for at most {settings.API_TOKEN_MAX_DAYS} days")
+    now = now or timezone.now()
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user,
+        name=name,
+        token_hash=ApiToken.hash_token(token),
+        visible_prefix=token[:12],
+        scope=ApiTokenScope.READ if read_only else ApiTokenScope.READ_WRITE,
+        created_at=now,
+        expires_at=now + valid_for,
+    )
+    return row, token
+
+
+def api_token_revoke(*, token: ApiToken, now: datetime | None = None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now or timezone.now()
+        token.save(update_fields=["revoked_at"])
 
 
 # --- Subscribers (issue 16: briefs.notifications) -------------------------------------------

@@ -3,6 +3,7 @@ from django.urls import path
 from briefs.views import (
     account,
     alerts,
+    api,
     brief,
     dashboard,
     followup,
@@ -24,6 +25,12 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("settings/time-zone/", account.time_zone, name="time_zone"),
+    path("settings/api-tokens/", account.api_tokens, name="api_tokens"),
+    path(
+        "settings/api-tokens/<uuid:token_id>/revoke",
+        account.api_token_revoke_view,
+        name="api_token_revoke_view",
+    ),
     path("incidents/new/", wizard.incident_new, name="incident_new"),
     path(incident + "escalate/", wizard.incident_resume, name="incident_resume"),
     path(incident + "discard", wizard.incident_discard, name="incident_discard"),
@@ -113,4 +120,6 @@ urlpatterns = [
         alerts.alert_clearance_confirm,
         name="alert_clearance_confirm",
     ),
+    # The JSON API (issue 17): its own namespace, "briefs:api:<view>".
+    path("api/v1/", api.urls()),
 ]

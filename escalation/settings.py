@@ -103,6 +103,9 @@ INSTALLED_APPS = [
     "briefs",
     # The task queue's table and its admin (briefs/tasks.py, `manage.py worker`).
     "django_tasks_db",
+    # django-ninja (the JSON API, briefs/views/api.py): listed so its docs page is served from
+    # its own vendored Swagger UI files in static/, never from a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -477,6 +480,21 @@ REMINDER_LEAD_MINUTES = envint("REMINDER_LEAD_MINUTES", 10, minimum=1)
 TEMPLATES[0]["OPTIONS"]["context_processors"].append(  # type: ignore[index]
     "briefs.reminders.due_updates"
 )
+
+
+# --- The JSON API (briefs/views/api.py, briefs/api_auth.py) -----------------------------------
+# The largest request body the API reads; anything larger gets 413 before it is parsed.
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+# Wrong, expired or revoked tokens a client may send within API_TOKEN_COOLOFF_MINUTES before
+# every API request of that client gets 429 until the window ends: logins' rule (AXES_*).
+API_TOKEN_FAILURE_LIMIT = envint("API_TOKEN_FAILURE_LIMIT", 10, minimum=1)
+API_TOKEN_COOLOFF_MINUTES = envint("API_TOKEN_COOLOFF_MINUTES", 15, minimum=1)
+# Tokens expire: 90 days unless asked otherwise, a year at most.
+API_TOKEN_DEFAULT_DAYS = 90
+API_TOKEN_MAX_DAYS = 365
+# How many incidents a page of `GET /api/v1/incidents` holds at most.
+API_PAGE_SIZE_MAX = 100
+
 
 # --- Notifications (issue 16: briefs/notifications.py) ----------------------------------------
 # Mail goes over SMTP when EMAIL_HOST is set; otherwise into files under var/mail/ (one file per

@@ -12,7 +12,7 @@ from django.test import Client
 
 from briefs.models import Incident
 from briefs.seed import make_user
-from briefs.services import ActionInput, action_item_add, share_link_create
+from briefs.services import ActionInput, action_item_add, api_token_create, share_link_create
 from tests.factories import PASSWORD
 
 
@@ -20,6 +20,7 @@ from tests.factories import PASSWORD
 def staff_client(client: Client, incident: Incident, owner: User) -> Client:
     share_link_create(incident=incident, created_by=owner, label="CEO")
     action_item_add(incident=incident, data=ActionInput("Rotate the keys", "corrective"))
+    api_token_create(user=owner, name="CEO dashboard script")
     client.force_login(
         make_user(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
     )

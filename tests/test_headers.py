@@ -28,7 +28,12 @@ from briefs.models import (
     Status,
 )
 from briefs.seed import make_incident
-from briefs.services import share_link_create, share_link_revoke, subscriber_add
+from briefs.services import (
+    api_token_create,
+    share_link_create,
+    share_link_revoke,
+    subscriber_add,
+)
 
 LINK_HEADERS = {
     "Cache-Control": "no-store",
@@ -78,6 +83,8 @@ class World:
 
         self.integration, _ = integration_create(owner=owner, kind=IntegrationKind.PAGERDUTY)
 
+        # The API tokens page's rows (issue 17).
+        self.api_token, _ = api_token_create(user=owner, name="script")
         # Notifications (issue 16): an executive who gets the mail.
         self.subscriber = subscriber_add(
             incident=self.incident,
@@ -100,6 +107,13 @@ class World:
         path = path.replace("<str:kind>", "generic")
         path = path.replace("<uuid:integration_id>", str(self.integration.public_id))
         path = path.replace("<uuid:clearance_id>", str(uuid.uuid4()))
+
+        # The JSON API's routes (django-ninja names its UUID converter "uuidstr").
+        path = path.replace("<uuidstr:public_id>", str(self.incident.public_id))
+        path = path.replace("<uuidstr:item_id>", str(self.item.public_id))
+        path = path.replace("<uuidstr:link_id>", str(self.link.public_id))
+        path = path.replace("<uuid:token_id>", str(self.api_token.public_id))
+        path = path.replace("<uuidstr:subscriber_id>", str(self.subscriber.public_id))
         assert "<" not in path, f"a new kind of URL parameter: {route}"
         return "/" + path
 

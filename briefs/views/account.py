@@ -1,23 +1,30 @@
-"""The signed-in person's own settings: signing in, and the time zone pages are shown in."""
+"""The signed-in person's own settings: signing in, the time zone pages are shown in, and
+their API tokens."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from briefs.forms import ApiTokenForm
 from briefs.mfa import must_enrol, needs_code, pending_start
 from briefs.middleware import PROPOSE_ZONE, set_zone_cookie
-from briefs.services import profile_set_time_zone
+from briefs.models import ApiToken
+from briefs.services import api_token_create, api_token_revoke, profile_set_time_zone
 from briefs.sso import local_login_allowed, sso_enabled
 from briefs.views.common import bring_zone_to_browser, current_user
 
@@ -80,3 +87,45 @@ class SignInView(LoginView):
         response = super().form_valid(form)
         bring_zone_to_browser(self.request, response, user)
         return response
+
+
+# --- API tokens (issue 17) --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens with their last use, and a form for a new one. A new token is
+    shown in the answer to its POST only (no redirect: it is stored nowhere, not even in the
+    session)."""
+    user = current_user(request)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    created = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            created = api_token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                read_only=form.cleaned_data["read_only"],
+                valid_for=timedelta(days=form.cleaned_data["valid_days"]),
+            )
+            form = ApiTokenForm()
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": list(ApiToken.objects.filter(user=user)),
+    }
+    response = render(request, "briefs/api_tokens.html", context, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+def api_token_revoke_view(request: HttpRequest, token_id: UUID) -> HttpResponse:
+    # Another user's token is a 404, as another user's incident is.
+    token = get_object_or_404(ApiToken, user=current_user(request), public_id=token_id)
+    api_token_revoke(token=token)
+    messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("briefs:api_tokens")
