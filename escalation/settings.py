@@ -505,7 +505,8 @@ EMAIL_FILE_DIR = BASE_DIR / "var" / "mail"
 if _EMAIL_HOST:
     MAILERS: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            # Django's SMTP backend, keeping a long List-Unsubscribe header intact.
+            "BACKEND": "briefs.mail_backend.EmailBackend",
             "OPTIONS": {
                 "host": _EMAIL_HOST,
                 "port": envint("EMAIL_PORT", 587, minimum=1),

@@ -24,6 +24,8 @@ class Inbox:
     refuse: int = 0
     answer: str = "451 4.3.0 Mailbox busy, try again later"
     messages: list[EmailMessage] = field(default_factory=list)
+    # Each message as it came over the wire.
+    raw: list[bytes] = field(default_factory=list)
     # When each message arrived (time.monotonic()), in the order of `messages`.
     arrived: list[float] = field(default_factory=list)
     refused: int = 0
@@ -38,14 +40,15 @@ class Inbox:
             message = message_from_bytes(envelope.original_content, policy=policy.default)
             assert isinstance(message, EmailMessage)
             self.messages.append(message)
+            self.raw.append(envelope.original_content)
             self.arrived.append(time.monotonic())
         return "250 2.0.0 OK"
 
     def settings(self) -> dict[str, Any]:
-        """MAILERS for Django's SMTP backend to this server."""
+        """MAILERS for our SMTP backend (briefs.mail_backend) to this server."""
         return {
             "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "BACKEND": "briefs.mail_backend.EmailBackend",
                 "OPTIONS": {"host": self.host, "port": self.port, "use_tls": False, "timeout": 5},
             }
         }

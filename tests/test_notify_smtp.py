@@ -48,6 +48,10 @@ def test_an_update_arrives_as_real_mail_with_text_html_and_one_click_unsubscribe
     assert message["To"] == "Dana Chen <ceo@example.com>"
     assert message["List-Unsubscribe"] == f"<{notifications.unsubscribe_url(subscriber)}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # On the wire as RFC 2369 writes it, not folded into RFC 2047 encoded-words that mail
+    # clients would not read as a link (briefs.mail_backend).
+    unsubscribe_line = f"List-Unsubscribe: <{notifications.unsubscribe_url(subscriber)}>\r\n"
+    assert unsubscribe_line.encode() in inbox.raw[0]
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert text is not None and html is not None
