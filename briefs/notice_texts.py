@@ -32,9 +32,11 @@ def _eta(incident: Incident, now: datetime) -> str:
     earliest = incident.eta_earliest.astimezone(incident.zone)
     latest = incident.eta_latest.astimezone(incident.zone)
     today = now.astimezone(incident.zone).date()
-    start = clock(earliest, with_date=earliest.date() != today)
-    end = clock(latest, with_date=latest.date() != earliest.date(), zone=True)
-    return f"{start}–{end}"
+    if earliest.date() == latest.date() == today:
+        return f"{clock(earliest)}–{clock(latest, zone=True)}"
+    # Across days, as the brief's key figures write it ("Tue 22:50 – Wed 14:50 UTC"): a bare
+    # "22:50–2 Dec 14:50" reads as a range from 22:50 to 2.
+    return f"{earliest:%a} {clock(earliest)} – {latest:%a} {clock(latest, zone=True)}"
 
 
 def _duration(value: timedelta) -> str:

@@ -37,6 +37,8 @@ MARKER_SCALE = 0.8
 # Page 1's room for asks and decisions; the rest is counted and left to the full sections.
 # Five asks is also the wizard's maximum (`briefs.forms.DecisionFormSet`).
 MAX_ASKS = 5
+# Up to this many asks get two lines each (TWO_LINES) instead of one.
+TWO_LINE_ASKS = 2
 MAX_DECISIONS = 3
 OVERSEEN = "Overseen by "
 FONTS = {False: "fonts/brief-sans-regular.woff2", True: "fonts/brief-sans-bold.woff2"}
@@ -122,15 +124,18 @@ def one_line(text: str, width: float = LINE) -> Line:
     return shorten(text, width - marker_width())
 
 
-def pair(first: str, second: str, *, glue: str, bold: bool = False) -> tuple[Line, Line]:
-    """Two texts printed on one line with `glue` around them ("We recommend: "); the first
-    in bold when `bold`. Each keeps at least half the room, so neither crowds out the other.
+def pair(
+    first: str, second: str, *, glue: str, bold: bool = False, width: float = LINE
+) -> tuple[Line, Line]:
+    """Two texts printed on one line (or in `width`) with `glue` around them ("We recommend:
+    "); the first in bold when `bold`. Each keeps at least half the room, so neither crowds out
+    the other.
     """
     first, second = flat(first), flat(second)
     glued = measure(glue)
-    if measure(first, bold=bold) + glued + measure(second) <= LINE:
+    if measure(first, bold=bold) + glued + measure(second) <= width:
         return Line(first), Line(second)
-    room = LINE - marker_width() - glued
+    room = width - marker_width() - glued
     first_line = shorten(first, max(room - measure(second), room / 2), bold=bold)
     return first_line, shorten(second, room - measure(first_line.text, bold=bold))
 
@@ -204,7 +209,12 @@ def page_one(
     rca = getattr(incident, "rca", None)
     return PageOne(
         need_label="What we need from you" if incident.is_open else "What was decided",
-        asks=[pair_ask(q, r) for q, r in asks[:MAX_ASKS]],
+        # The CEO answers the asks from page 1: one or two get two lines each, so that a
+        # question is not cut to its first words; more share page 1 a line each.
+        asks=[
+            pair_ask(q, r, width=TWO_LINES if len(asks) <= TWO_LINE_ASKS else LINE)
+            for q, r in asks[:MAX_ASKS]
+        ],
         decisions=[pair_decision(d, by) for d, by in decisions[:MAX_DECISIONS]],
         more_asks=max(len(asks) - MAX_ASKS, 0),
         more_decisions=max(len(decisions) - MAX_DECISIONS, 0),
@@ -233,9 +243,9 @@ def page_one(
     )
 
 
-def pair_ask(question: str, recommendation: str) -> Ask:
+def pair_ask(question: str, recommendation: str, *, width: float = LINE) -> Ask:
     # Printed "<b>question</b> We recommend: recommendation".
-    return Ask(*pair(question, recommendation, glue=" We recommend: ", bold=True))
+    return Ask(*pair(question, recommendation, glue=" We recommend: ", bold=True, width=width))
 
 
 def pair_decision(decision: str, by: str) -> Decision:

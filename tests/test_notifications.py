@@ -345,6 +345,31 @@ def test_the_subject_states_the_briefs_cost_and_fix_window_in_the_incidents_zone
     assert "Cost so far: $761,600 as of 10:02 EST" in message.body
 
 
+def test_a_fix_window_across_midnight_names_both_days_as_the_brief_does(
+    owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from briefs.seed import make_estimate, make_incident
+
+    now = datetime(2026, 12, 1, 16, 50, tzinfo=UTC)  # a Tuesday
+    with time_machine.travel(now, tick=False):
+        incident = make_incident(
+            owner=owner,
+            title="GitHub.com degraded",
+            started_at=now - timedelta(hours=3),
+            eta_earliest=datetime(2026, 12, 1, 22, 50, tzinfo=UTC),
+            eta_latest=datetime(2026, 12, 2, 14, 50, tzinfo=UTC),
+        )
+        make_estimate(incident=incident, revenue_per_hour="150000")
+        with django_capture_on_commit_callbacks(execute=True):
+            _subscribe(incident, owner)
+    (message,) = mail.outbox
+    # Not "22:50–2 Dec 14:50", which reads as a range from 22:50 to 2.
+    assert message.subject.endswith("fixed by Tue 22:50 – Wed 14:50 UTC")
+    assert "Expected fix: Tue 22:50 – Wed 14:50 UTC" in message.body
+
+
 def test_unsubscribe_tokens_never_reach_the_logs(incident: Incident, owner: User) -> None:
     from briefs.security import redact
 

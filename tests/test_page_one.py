@@ -273,6 +273,19 @@ def test_pdf_page_one_answers_every_question_with_the_key_figures(
     assert "Cumulative cost" not in first
 
 
+def test_pdf_page_one_gives_a_single_ask_two_lines_so_the_ceo_reads_it_whole(
+    owner_client: Client, brief: Incident
+) -> None:
+    # GitHub's 21 October 2018 incident, as an architect asked it: cut to one line, page 1
+    # read "Do we keep webhooks… We recommend: Keep them paused until the…".
+    question = "Do we keep webhooks paused until the data is consistent?"
+    recommendation = "Keep them paused until the data is consistent."
+    assert brief.decisions.update(question=question, recommendation=recommendation) == 1
+    first = page_texts(owner_client.get(f"/incidents/{brief.public_id}/pdf").content)[0]
+    assert f"{question} We recommend: {recommendation}" in first
+    assert "continued" not in first
+
+
 @pytest.mark.parametrize(("size", "resolved"), [("A4", False), ("letter", False), ("A4", True)])
 @pytest.mark.parametrize("word", ["plain", "WIDEMMW"])
 def test_with_every_field_at_its_limit_page_one_still_holds_every_heading(
