@@ -257,7 +257,7 @@ def alert_draft_notice(delivery: Delivery) -> Notice:
         facts.append(("Affected system", one_line(incident.system)))
     if group is not None and group.source_url:
         facts.append(("Source", group.source_url))
-    source = str(group.integration) if group is not None else "An alert"
+    source = group.integration.name if group is not None else "An alert"
     return Notice(
         kind=NoticeKind.ALERT_DRAFT,
         subject=one_line(f"Draft escalation from an alert: {incident.title}")[:200],
