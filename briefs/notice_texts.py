@@ -1,7 +1,7 @@
 """What each moment's notice says (issue 16): the escalation, an update, a digest of updates,
-the resolution, the meeting with the CEO; composed by the worker when the message leaves, from the brief's own figures
-(one number per fact, every time in the incident's zone). Every text is plain: a channel
-escapes it for its markup (briefs.notices). briefs.notifications sends them.
+the resolution, the meeting with the CEO; composed by the worker when the message leaves, from
+the brief's own figures (one number per fact, every time in the incident's zone). Every text is
+plain: a channel escapes it for its markup (briefs.notices). briefs.notifications sends them.
 """
 
 from __future__ import annotations

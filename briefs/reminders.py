@@ -41,6 +41,7 @@ from briefs.models import (
     UpdatePromise,
     UpdateReminder,
 )
+from briefs.notice_texts import one_line
 from briefs.notices import Notice, NoticeKind
 from briefs.timeline import clock
 
@@ -255,7 +256,7 @@ def reminder_notice(
     *, incident: Incident, kind: ReminderKind, due_at: datetime, now: datetime
 ) -> Notice:
     """What the reminder says: what is due, when in the incident's zone, how late if late."""
-    title = notifications.one_line(incident.title)
+    title = one_line(incident.title)
     when = _when(due_at, incident.zone, now)
     severity = f"[{incident.severity}]"
     facts = [("Incident", title), ("Update due", when)]

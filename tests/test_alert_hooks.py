@@ -693,7 +693,8 @@ def test_the_alert_draft_mail_carries_a_payloads_markup_as_text(
         post(client, url, payload)
 
     [message] = mail.outbox
-    html = message.alternatives[0].content
+    html, _mimetype = message.alternatives[0]  # type: ignore[union-attr]
+    html = str(html)
     assert "<script>" not in html and "<b>api</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\n" not in message.subject and "Bcc" not in message.extra_headers

@@ -97,7 +97,7 @@ def test_ending_the_meeting_mails_each_subscriber_its_summary_once(
     # Escalated at 11:50 UTC with nothing posted: the next update is one new cadence later.
     assert "Next update: 13:20 CET" in body
     assert notifications.link_url(notifications.subscriber_token(dana)) in body
-    html = message.alternatives[0].content
+    html, _mimetype = message.alternatives[0]  # type: ignore[attr-defined]
     assert "Restore the database" in html and "13:20 CET" in html
     [delivery] = Delivery.objects.filter(trigger=NoticeKind.MEETING)
     assert (delivery.subscriber, delivery.status) == (dana, DeliveryStatus.SENT)
