@@ -683,6 +683,10 @@ class DeliveryLine:
     pending: bool
 
 
+# The notices that go to the architects (queue_to_people), not to the executives.
+TO_ARCHITECTS = [NoticeKind.ALERT_DRAFT, NoticeKind.REMINDER_DUE, NoticeKind.REMINDER_OVERDUE]
+
+
 def _occasion(idempotency_key: str) -> tuple[str, ...]:
     return tuple(idempotency_key.split(":", 2)[:2])
 
@@ -693,6 +697,9 @@ def delivery_line(incident_id: int, zone: Any) -> DeliveryLine | None:
     rows = list(
         Delivery.objects.filter(incident_id=incident_id)
         .exclude(status=DeliveryStatus.CANCELLED)
+        # The line tells how the executives' news went; the architects' own mails (an alert's
+        # draft, reminders) are on the details page, not counted as "executives".
+        .exclude(trigger__in=TO_ARCHITECTS)
         .order_by("-created_at", "-pk")
         .values_list("idempotency_key", "status", "sent_at", "channel")[:200]
     )

@@ -192,6 +192,26 @@ def test_the_alert_draft_mail_is_cancelled_for_a_draft_escalated_before_it_leave
     assert "escalated before the mail left" in delivery.last_error
 
 
+def test_the_alert_draft_mail_is_on_the_delivery_details_not_the_executives_line(
+    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner.email = "olivia@example.com"
+    owner.save()
+    _, url = hook(IntegrationKind.GENERIC, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, url, {"dedup_key": "k", "status": "firing", "title": "Checkout 5xx"})
+    [draft] = drafts_of(owner)
+    escalate(draft)
+    client.force_login(owner)
+    deliveries = reverse("briefs:incident_deliveries", args=[draft.public_id])
+
+    line = client.get(deliveries + "?fragment=line", headers={"HX-Request": "true"})
+    details = client.get(deliveries).content.decode()
+
+    assert "Sent to" not in line.content.decode()
+    assert "Draft opened by an alert" in details and "Olivia Owner" in details
+
+
 def test_an_owner_without_an_address_gets_no_alert_draft_mail(
     client: Client, owner: User, django_capture_on_commit_callbacks: Any
 ) -> None:
