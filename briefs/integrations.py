@@ -17,14 +17,16 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 
-from briefs import tasks
+from briefs import notifications
 from briefs.alert_sources import Alert
 from briefs.models import (
     AlertClearance,
     AlertEvent,
     AlertGroup,
+    Delivery,
     Incident,
     IncidentUpdate,
     Integration,
@@ -34,6 +36,8 @@ from briefs.models import (
     Status,
     zone_named,
 )
+from briefs.notice_texts import one_line
+from briefs.notices import Notice, NoticeKind
 from briefs.pdf_documents import render_when_committed
 from briefs.services import incident_create_draft, update_post
 from briefs.timeline import zone_abbreviation
@@ -221,9 +225,51 @@ def _refresh_draft(group: AlertGroup, alert: Alert, now: datetime) -> None:
 
 
 def alert_draft_notify_owner(incident_id: int) -> None:
-    """Tell a draft's owner that an alert opened it: a mail, from the worker once the draft is
-    committed. The seam the notification engine (issue 16) takes over at merge."""
-    transaction.on_commit(lambda: tasks.mail_alert_draft.enqueue(incident_id))
+    """Tell a draft's owner that an alert opened it: one mail through the notification engine,
+    recorded in the transaction that opened the draft (none when the owner has no address).
+
+    Only a group's first firing opens a draft and calls this; the engine's key (kind, draft,
+    person) would stop a second mail anyway. A draft discarded before the worker sends takes its
+    `Delivery` with it, and one escalated meanwhile is cancelled by the engine
+    (`notifications._cancel_reason`): nobody is asked to review a draft that is gone."""
+    incident = Incident.objects.select_related("owner").get(pk=incident_id)
+    owner = incident.owner
+    if not owner.email:
+        return
+    person = notifications.Person(
+        key=f"user-{owner.pk}",
+        label=owner.get_full_name() or owner.get_username(),
+        email=owner.email,
+    )
+    notifications.queue_to_people(
+        incident=incident, kind=NoticeKind.ALERT_DRAFT, people=[person], ref=str(incident.pk)
+    )
+
+
+def alert_draft_notice(delivery: Delivery) -> Notice:
+    """What the owner is told, composed when the mail leaves: the alert's facts as the draft
+    holds them then. Plain text only: every value came from an alert payload (the mail's HTML
+    part escapes it like any notice)."""
+    incident = delivery.incident
+    group = incident.alert_groups.select_related("integration").order_by("pk").first()
+    facts = [("Alert", one_line(incident.title))]
+    if incident.system:
+        facts.append(("Affected system", one_line(incident.system)))
+    if group is not None and group.source_url:
+        facts.append(("Source", group.source_url))
+    source = group.integration.name if group is not None else "An alert"
+    return Notice(
+        kind=NoticeKind.ALERT_DRAFT,
+        subject=one_line(f"Draft escalation from an alert: {incident.title}")[:200],
+        headline=one_line(f"{source} opened a draft escalation from an alert."),
+        facts=facts,
+        paragraphs=["Review it and decide whether to escalate it to the CEO."],
+        link_url=settings.SITE_URL + reverse("briefs:incident_resume", args=[incident.public_id]),
+        link_label="Review the draft",
+    )
+
+
+notifications.register_composer(NoticeKind.ALERT_DRAFT, alert_draft_notice)
 
 
 def cleared_words(clearance: AlertClearance) -> str:

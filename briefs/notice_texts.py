@@ -1,7 +1,7 @@
 """What each moment's notice says (issue 16): the escalation, an update, a digest of updates,
-the resolution; composed by the worker when the message leaves, from the brief's own figures
-(one number per fact, every time in the incident's zone). Every text is plain: a channel
-escapes it for its markup (briefs.notices). briefs.notifications sends them.
+the resolution, the meeting with the CEO; composed by the worker when the message leaves, from
+the brief's own figures (one number per fact, every time in the incident's zone). Every text is
+plain: a channel escapes it for its markup (briefs.notices). briefs.notifications sends them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from briefs.brief_content import asks, follow_up
-from briefs.models import Incident, IncidentUpdate, format_money
+from briefs.models import Incident, IncidentUpdate, Meeting, format_money
 from briefs.notices import Notice, NoticeKind
 from briefs.timeline import clock
 
@@ -177,6 +177,60 @@ def compose_resolved(incident: Incident, now: datetime) -> Notice:
             f"[{incident.severity}] Resolved: {incident.title} after {duration}, final cost {cost}"
         ),
         headline=one_line(f"{incident.title} is resolved."),
+        facts=facts,
+        paragraphs=paragraphs,
+    )
+
+
+def meeting_with_rows(meeting_id: int) -> Meeting:
+    """The meeting with what its summary names: decisions with their asks, action items with
+    their owners (three queries)."""
+    return Meeting.objects.prefetch_related("decisions__ask", "action_items__owner").get(
+        pk=meeting_id
+    )
+
+
+def _minutes_words(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes} min"
+
+
+def compose_meeting(incident: Incident, meeting: Meeting, now: datetime) -> Notice:
+    """The meeting's summary: what the CEO decided (and which ask each answers), who does what
+    by when, what was granted, and when the next update comes, in the incident's zone."""
+    decisions = list(meeting.decisions.all())
+    actions = sorted(meeting.action_items.all(), key=lambda a: (a.due_on is None, a.due_on, a.pk))
+    facts = [("Held at", _at(incident, meeting.held_at, now=now))]
+    if meeting.attendees:
+        facts.append(("Attendees", meeting.attendees))
+    if meeting.resources_granted:
+        facts.append(("Resources granted", meeting.resources_granted))
+    if meeting.cadence_minutes:
+        facts.append(("Update cadence", f"every {_minutes_words(meeting.cadence_minutes)}"))
+    due = incident.next_update_due()
+    if due is not None:
+        facts.append(("Next update", _at(incident, due, now=now)))
+    paragraphs = []
+    for decision in decisions:
+        by = f" ({decision.decided_by})" if decision.decided_by else ""
+        answers = f" Answers: {decision.ask.question}" if decision.ask is not None else ""
+        paragraphs.append(f"Decided{by}: {decision.decision}{answers}")
+    for item in actions:
+        due_on = f", due {item.due_on:%-d %b %Y}" if item.due_on else ", no due date"
+        paragraphs.append(f"Action: {item.description} ({item.owner_display()}{due_on})")
+    if not paragraphs:
+        paragraphs.append("No decision was taken and no action item was set.")
+    count = len(decisions)
+    return Notice(
+        kind=NoticeKind.MEETING,
+        subject=one_line(
+            f"[{incident.severity}] Meeting with the CEO on {incident.title}: "
+            f"{count} decision{'s' if count != 1 else ''}, "
+            f"{len(actions)} action item{'s' if len(actions) != 1 else ''}"
+        ),
+        headline=one_line(f"What the meeting with the CEO on {incident.title} agreed."),
         facts=facts,
         paragraphs=paragraphs,
     )

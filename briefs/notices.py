@@ -18,6 +18,8 @@ class NoticeKind(models.TextChoices):
     RESOLVED = "resolved", "Resolved"
     REMINDER_DUE = "reminder_due", "Update due soon"
     REMINDER_OVERDUE = "reminder_overdue", "Update overdue"
+    ALERT_DRAFT = "alert_draft", "Draft opened by an alert"
+    MEETING = "meeting", "Meeting with the CEO"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ change and its messages are saved together or not at all):
 - `queue_resolved(incident=...)`: services.incident_resolve; the follow-up summary.
 - `queue_welcome(subscriber=...)`: services.subscriber_add, when the incident is already
   escalated: the newcomer gets the escalation mail (their link) at once.
+- `queue_meeting(meeting=...)`: services.meeting_record (the follow-up form, or the end of the
+  presenter's meeting); every subscriber and chat target gets the summary: decisions, action
+  items, resources, the cadence agreed and the next update's time.
 - `queue_to_people(incident=..., kind=..., people=[Person(...)], ref=...)`: any other notice
   to named people by email, e.g. the architects' reminders (issue 16c). The notice is composed
   when the message is sent, by the function registered for `kind` with `register_composer`
@@ -60,6 +63,7 @@ from briefs.models import (
     DeliveryStatus,
     Incident,
     IncidentUpdate,
+    Meeting,
     PdfDocument,
     PdfKind,
     PdfSize,
@@ -71,8 +75,10 @@ from briefs.models import (
 from briefs.notice_texts import (
     compose_digest,
     compose_escalated,
+    compose_meeting,
     compose_resolved,
     compose_update,
+    meeting_with_rows,
     one_line,
 )
 from briefs.notices import Notice, NoticeKind
@@ -171,6 +177,9 @@ def notice_for(delivery: Delivery, now: datetime) -> Notice:
         return compose_resolved(incident, now)
     if delivery.trigger == NoticeKind.DIGEST:
         return compose_digest(incident, delivery.update, now)
+    if delivery.trigger == NoticeKind.MEETING:
+        meeting = meeting_with_rows(int(_occasion(delivery.idempotency_key)[1]))
+        return compose_meeting(incident, meeting, now)
     if delivery.trigger == NoticeKind.UPDATE and delivery.update is not None:
         update = next(u for u in incident.updates.all() if u.pk == delivery.update_id)
         return compose_update(incident, update, now)
@@ -344,6 +353,17 @@ def queue_resolved(*, incident: Incident) -> list[Delivery]:
     return _save_and_enqueue(rows + _chat_rows(incident, NoticeKind.RESOLVED, ref))
 
 
+def queue_meeting(*, meeting: Meeting) -> list[Delivery]:
+    """The meeting's summary to every receiving subscriber and chat target, once per meeting
+    (its pk is the key's ref, which `notice_for` reads back)."""
+    incident = meeting.incident
+    if incident.status == Status.DRAFT:
+        return []
+    ref = str(meeting.pk)
+    rows = [_subscriber_row(s, NoticeKind.MEETING, ref) for s in _subscribers(incident)]
+    return _save_and_enqueue(rows + _chat_rows(incident, NoticeKind.MEETING, ref))
+
+
 def queue_to_people(
     *, incident: Incident, kind: str, people: list[Person], ref: str, due: datetime | None = None
 ) -> list[Delivery]:
@@ -448,6 +468,10 @@ def _claim(delivery_id: int, now: datetime) -> Delivery | str:
 
 
 def _cancel_reason(row: Delivery) -> str:
+    if row.trigger == NoticeKind.ALERT_DRAFT and row.incident.status != Status.DRAFT:
+        # "Review this draft" about one escalated meanwhile would be stale (a discarded one
+        # took its row with it).
+        return "Not sent: the draft was escalated before the mail left."
     subscriber = row.subscriber
     if subscriber is not None:
         if subscriber.unsubscribed_at is not None:
@@ -659,6 +683,10 @@ class DeliveryLine:
     pending: bool
 
 
+# The notices that go to the architects (queue_to_people), not to the executives.
+TO_ARCHITECTS = [NoticeKind.ALERT_DRAFT, NoticeKind.REMINDER_DUE, NoticeKind.REMINDER_OVERDUE]
+
+
 def _occasion(idempotency_key: str) -> tuple[str, ...]:
     return tuple(idempotency_key.split(":", 2)[:2])
 
@@ -669,6 +697,9 @@ def delivery_line(incident_id: int, zone: Any) -> DeliveryLine | None:
     rows = list(
         Delivery.objects.filter(incident_id=incident_id)
         .exclude(status=DeliveryStatus.CANCELLED)
+        # The line tells how the executives' news went; the architects' own mails (an alert's
+        # draft, reminders) are on the details page, not counted as "executives".
+        .exclude(trigger__in=TO_ARCHITECTS)
         .order_by("-created_at", "-pk")
         .values_list("idempotency_key", "status", "sent_at", "channel")[:200]
     )

@@ -554,6 +554,8 @@ def meeting_record(
                 owner=current.owner,
             ),
         )
+    # The summary to subscribers and chat (issue 16's engine), with the meeting: once each.
+    notifications.queue_meeting(meeting=meeting)
     return meeting
 
 
@@ -1017,7 +1019,7 @@ def presentation_end(
     locked.meeting = meeting
     locked.screen_version += 1
     locked.save(update_fields=["ended_at", "meeting", "screen_version"])
-    # The meeting summary to the incident's subscribers goes here (the notifications issue).
+    # The meeting summary went to the subscribers with the record (meeting_record).
     return meeting
 
 

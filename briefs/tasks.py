@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.tasks import task
 
-from briefs import alert_mail, notifications, pdf_documents, reminders
+from briefs import notifications, pdf_documents, reminders
 from briefs.models import ReminderKind
 
 
@@ -27,19 +27,6 @@ def render_pdf_document(document_id: int) -> str:
     Returns the document's status, for the task's result.
     """
     return pdf_documents.render_document(document_id)
-
-
-# --- Alert webhooks (issue 17) ----------------------------------------------------------------
-
-
-@task
-def mail_alert_draft(incident_id: int) -> str:
-    """Mail a draft's owner that an alert opened it (briefs.integrations.alert_draft_notify_owner).
-
-    Until the notification engine (issue 16) takes this over: a run twice after a lost worker
-    sends the mail twice, which beats not sending it. Returns what happened, for the result.
-    """
-    return alert_mail.send_alert_draft_mail(incident_id)
 
 
 @task

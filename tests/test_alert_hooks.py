@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import CommandError, call_command
@@ -22,11 +23,14 @@ from briefs.integrations import integration_create, integration_revoke, integrat
 from briefs.models import (
     AlertClearance,
     AlertGroup,
+    Delivery,
+    DeliveryStatus,
     Incident,
     Integration,
     IntegrationKind,
     Status,
 )
+from briefs.notices import NoticeKind
 from briefs.services import draft_discard, incident_save_versioned
 
 FIXTURES = Path(__file__).parent / "fixtures" / "alerts"
@@ -115,9 +119,15 @@ def test_alertmanager_firing_opens_a_draft_prefilled_from_the_alert(
     group = AlertGroup.objects.get(incident=draft)
     assert group.source_url.startswith("http://prometheus.example.org:9090/graph?")
     [message] = mail.outbox
-    assert message.to == ["olivia@example.com"]
+    assert message.to == ["Olivia Owner <olivia@example.com>"]
     assert "BlackBox Probe Failure" in message.subject
-    assert str(draft.public_id) in message.body
+    assert "Affected system: http_checks" in message.body
+    assert "Source: http://prometheus.example.org:9090/graph?" in message.body
+    resume = reverse("briefs:incident_resume", args=[draft.public_id])
+    assert f"Review the draft: {settings.SITE_URL}{resume}" in message.body
+    assert "Prometheus Alertmanager opened a draft escalation" in message.body
+    [delivery] = Delivery.objects.filter(incident=draft)
+    assert (delivery.trigger, delivery.status) == (NoticeKind.ALERT_DRAFT, DeliveryStatus.SENT)
 
 
 def test_a_repeat_of_the_group_updates_its_draft_instead_of_opening_another(
@@ -140,6 +150,81 @@ def test_a_repeat_of_the_group_updates_its_draft_instead_of_opening_another(
     assert draft.title == "Probe failing on two regions"
     assert AlertGroup.objects.get(incident=draft).notifications == 2
     assert len(mail.outbox) == 1  # told once, when the draft opened
+    assert Delivery.objects.filter(incident=draft).count() == 1
+
+
+def test_the_alert_draft_mail_is_not_sent_for_a_draft_discarded_before_it_leaves(
+    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner.email = "olivia@example.com"
+    owner.save()
+    _, url = hook(IntegrationKind.GENERIC, owner)
+    with django_capture_on_commit_callbacks(execute=False) as sends:
+        post(client, url, {"dedup_key": "k", "status": "firing", "title": "Checkout 5xx"})
+    [draft] = drafts_of(owner)
+    assert Delivery.objects.filter(incident=draft).count() == 1
+
+    assert draft_discard(incident=draft)
+    for send in sends:
+        send()
+
+    assert mail.outbox == []
+    assert not Delivery.objects.exists()
+
+
+def test_the_alert_draft_mail_is_cancelled_for_a_draft_escalated_before_it_leaves(
+    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner.email = "olivia@example.com"
+    owner.save()
+    _, url = hook(IntegrationKind.GENERIC, owner)
+    with django_capture_on_commit_callbacks(execute=False) as sends:
+        post(client, url, {"dedup_key": "k", "status": "firing", "title": "Checkout 5xx"})
+    [draft] = drafts_of(owner)
+
+    escalate(draft)
+    for send in sends:
+        send()
+
+    assert mail.outbox == []
+    delivery = Delivery.objects.get(incident=draft)
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert "escalated before the mail left" in delivery.last_error
+
+
+def test_the_alert_draft_mail_is_on_the_delivery_details_not_the_executives_line(
+    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner.email = "olivia@example.com"
+    owner.save()
+    _, url = hook(IntegrationKind.GENERIC, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, url, {"dedup_key": "k", "status": "firing", "title": "Checkout 5xx"})
+    [draft] = drafts_of(owner)
+    escalate(draft)
+    client.force_login(owner)
+    deliveries = reverse("briefs:incident_deliveries", args=[draft.public_id])
+
+    line = client.get(deliveries + "?fragment=line", headers={"HX-Request": "true"})
+    details = client.get(deliveries).content.decode()
+
+    assert "Sent to" not in line.content.decode()
+    assert "Draft opened by an alert" in details and "Olivia Owner" in details
+
+
+def test_an_owner_without_an_address_gets_no_alert_draft_mail(
+    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner.email = ""
+    owner.save()
+    _, url = hook(IntegrationKind.GENERIC, owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client, url, {"dedup_key": "k", "status": "firing", "title": "x"})
+
+    assert response.status_code == 201
+    assert mail.outbox == []
+    assert not Delivery.objects.exists()
 
 
 def test_a_repeat_keeps_what_the_architect_typed(client: Client, owner: User) -> None:
@@ -609,6 +694,31 @@ def test_a_payload_with_markup_is_shown_as_text(client: Client, owner: User) -> 
     brief = client.get(reverse("briefs:incident_brief", args=[draft.public_id])).content.decode()
     assert "<script>alert(1)</script>" not in brief
     assert "“&lt;script&gt;alert(1)&lt;/script&gt;” cleared at 10:41 CET" in brief
+
+
+def test_the_alert_draft_mail_carries_a_payloads_markup_as_text(
+    client: Client, owner: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    owner.email = "olivia@example.com"
+    owner.save()
+    _, url = hook(IntegrationKind.GENERIC, owner)
+    payload = {
+        "dedup_key": "k",
+        "status": "firing",
+        "title": "<script>alert(1)</script>\nBcc: victim@example.com",
+        "system": "<b>api</b>",
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, url, payload)
+
+    [message] = mail.outbox
+    html, _mimetype = message.alternatives[0]  # type: ignore[union-attr]
+    html = str(html)
+    assert "<script>" not in html and "<b>api</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "\n" not in message.subject and "Bcc" not in message.extra_headers
+    assert "Affected system: <b>api</b>" in message.body  # the text part: plain, as typed
 
 
 # --- The dashboard, the settings page, the command --------------------------------------------
