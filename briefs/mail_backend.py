@@ -26,6 +26,7 @@ class EmailBackend(smtp.EmailBackend):
         from_email = self.prep_address(email_message.from_email)
         recipients = [self.prep_address(addr) for addr in email_message.recipients()]
         message = email_message.message(policy=POLICY)
+        assert self.connection is not None  # opened by send_messages before it calls _send
         try:
             self.connection.sendmail(from_email, recipients, message.as_bytes())
         except smtplib.SMTPException:
