@@ -409,6 +409,9 @@ class World:
     incidents: dict[int, str] = field(default_factory=dict)  # updates -> public_id
     tokens: dict[int, str] = field(default_factory=dict)  # updates -> executive link token
     warmup_incidents: list[str] = field(default_factory=list)
+    # Open, escalated incidents of the owner: the API's posted updates go round them, since each
+    # incident takes at most UPDATE_POST_LIMIT_PER_MINUTE updates a minute.
+    open_incidents: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
 
 
@@ -623,6 +626,11 @@ def seed(now: datetime) -> World:
         _link, token = share_link_create(incident=incident, created_by=owner, label="CEO")
         world.tokens[hours] = token
     world.warmup_incidents = [str(i.public_id) for i in others if i.escalated_at is not None][:4]
+    world.open_incidents = [
+        str(i.public_id)
+        for i in others
+        if i.owner_id == owner.pk and i.escalated_at is not None and i.resolved_at is None
+    ]
     world.rows = {
         "incidents": Incident.objects.count(),
         "updates": IncidentUpdate.objects.count(),
@@ -894,6 +902,60 @@ def wrk_result(target: Target, stdout: str, cpu: dict[str, float]) -> dict[str, 
         "unexpected_responses": unexpected,
         "socket_errors": errors,
         "cpu_share": cpu,
+    }
+
+
+def measure_api_posts(
+    server: Server, token: str, incidents: list[str], *, seconds: float, clients: int = 4
+) -> dict[str, Any]:
+    """Issue 17: `POST /api/v1/incidents/{id}/updates` from `clients` scripts at once for
+    `seconds`, each update to the next incident in turn (an incident takes only a few updates a
+    minute). Reported beside the pages, not judged; its statuses show any answer but 201."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    due = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    turn = iter(range(10**9))
+    lock = threading.Lock()
+    answers: list[Answer] = []
+    ends = time.monotonic() + seconds
+
+    def client() -> None:
+        while time.monotonic() < ends:
+            with lock:
+                public_id = incidents[next(turn) % len(incidents)]
+            body = json.dumps(
+                {
+                    "what_changed": "Traffic moved to the standby region; errors are falling.",
+                    "operating_state": "degraded",
+                    "next_update_due": due,
+                }
+            ).encode()
+            answer = fetch(
+                server,
+                f"/api/v1/incidents/{public_id}/updates",
+                headers,
+                method="POST",
+                body=body,
+            )
+            with lock:
+                answers.append(answer)
+
+    started = time.monotonic()
+    concurrently([client] * clients)
+    elapsed = time.monotonic() - started
+    latencies = sorted(answer.seconds * 1000 for answer in answers)
+    statuses: dict[int, int] = {}
+    for answer in answers:
+        statuses[answer.status] = statuses.get(answer.status, 0) + 1
+    return {
+        "label": f"API POST /api/v1/incidents/{{id}}/updates, {clients} clients",
+        "requests": len(answers),
+        "rps": len(answers) / elapsed,
+        "latency_ms": {
+            "p50": latencies[len(latencies) // 2],
+            "p95": latencies[int(len(latencies) * 0.95)],
+        },
+        "statuses": statuses,
+        "incidents": len(incidents),
     }
 
 
@@ -1561,6 +1623,15 @@ def markdown(results: dict[str, Any], checks: list[Check]) -> str:
         statuses = ", ".join(f"{n:,}×{code}" for code, n in sorted(item["statuses"].items()))
         row(f"wrk {settings}: {item['label']}", f"{figure}; {statuses}", budget, result)
 
+    posts = results["api_posts"]
+    row(
+        posts["label"],
+        f"{posts['rps']:,.0f} req/s ({posts['rps'] / floor_rps:.0%} of floor) · p50 "
+        f"{posts['latency_ms']['p50']:.1f} ms · p95 {posts['latency_ms']['p95']:.1f} ms; "
+        + ", ".join(f"{n:,}×{code}" for code, n in sorted(posts["statuses"].items()))
+        + f"; round {posts['incidents']} open incidents",
+    )
+
     pdfs = results["pdf"]
     firsts = ", ".join(ms(s) for s in pdfs["first_renders_in_worker_s"])
     row("PDF: the worker's first renders (small briefs; the first decodes the fonts)", firsts)
@@ -1804,6 +1875,12 @@ def main() -> int:
             )
             say(f"{download.label}: {results['load'][download.key]['rps']:,.0f} req/s")
             results["conditional"] = check_conditional(server, world.tokens[BUDGET_SIZE])
+            wait_until_idle(server)
+            results["api_posts"] = measure_api_posts(
+                server, api_token(world.owner_id), world.open_incidents, seconds=args.seconds
+            )
+            posts = results["api_posts"]
+            say(f"{posts['label']}: {posts['rps']:,.0f} req/s, statuses {posts['statuses']}")
         say("counting queries")
         results["queries"] = count_queries(world)
 
