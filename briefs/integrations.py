@@ -326,12 +326,3 @@ def brief_alerts(incident: Incident) -> BriefAlerts:
         return BriefAlerts([], [])
     pending = incident.alert_clearances.pending().select_related("group", "incident")
     return BriefAlerts(groups, [(clearance, cleared_words(clearance)) for clearance in pending])
-
-
-def drafts_opened_by_alerts(draft_ids: list[int]) -> set[int]:
-    """Which of these drafts an alert opened (the dashboard's badge): no query when none."""
-    if not draft_ids:
-        return set()
-    return set(
-        AlertGroup.objects.filter(incident_id__in=draft_ids).values_list("incident_id", flat=True)
-    )

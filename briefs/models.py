@@ -325,6 +325,11 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         leaves them out, and starting another escalation deletes those older than a day."""
         return self.filter(status=Status.DRAFT, version=1, title=DRAFT_TITLE)
 
+    def with_alert_origin(self) -> IncidentQuerySet:
+        """Each incident's `from_alert`: whether an alert webhook opened it (the dashboard's
+        badge), in the same query (the alert groups' incident index)."""
+        return self.annotate(from_alert=Exists(AlertGroup.objects.filter(incident=OuterRef("pk"))))
+
     def with_action_counts(self, today: date) -> IncidentQuerySet:
         """Each incident's open and overdue action items (`open_actions`, `overdue_actions`),
         counted in the database: the dashboard's rows and totals."""

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET
 
 from briefs import dashboard_figures, reminders
 from briefs.brief_content import minute
-from briefs.integrations import drafts_opened_by_alerts
 from briefs.middleware import PROPOSE_ZONE
 from briefs.models import Incident, IncidentUpdate, Status
 from briefs.views.common import CSRF_SLOT, current_user
@@ -78,6 +77,7 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
     unresolved = list(
         visible.filter(resolved_at__isnull=True)
         .with_action_counts(today)
+        .with_alert_origin()
         .prefetch_related(
             "estimates",
             Prefetch(
@@ -95,7 +95,7 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
         # incidents to take over: their dashboard lists only their own.
         drafts = [i for i in drafts if i.owner_id == request.user.pk]
     # Alert webhooks (issue 17): which drafts an alert opened, for the badge and their rows.
-    drafts_from_alerts = drafts_opened_by_alerts([i.pk for i in drafts])
+    drafts_from_alerts = {i.pk for i in drafts if i.from_alert}  # type: ignore[attr-defined]
     open_rows = [
         dashboard_figures.open_figures(i, now=now) for i in unresolved if i.status != Status.DRAFT
     ]
