@@ -220,7 +220,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with a cheaper load of the signed-in user on each request.
+    "briefs.auth.ModelBackend",
 ]
 # Login throttling: a client address is locked out after too many failures, for one username
 # or across several. Another address is unaffected, so an attacker cannot lock a real user out.

@@ -509,7 +509,7 @@ def test_a_pathological_brief_renders_in_time_or_fails_cleanly_while_others_are_
     assert answered and set(answered) == {200}
 
 
-# --- The logged-in user, loaded on every request (Django's ModelBackend) ---------------------
+# --- The logged-in user, loaded on every request (briefs.auth, Django's ModelBackend otherwise) --
 
 
 def test_changing_the_password_ends_the_other_sessions(owner_client: Client, owner: User) -> None:
@@ -639,3 +639,41 @@ def test_only_the_buffering_proxy_is_published_never_gunicorn() -> None:
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "proxy_request_buffering on;" in nginx
     assert re.search(r"client_header_timeout \d+s;", nginx)
+
+
+@pytest.mark.parametrize(
+    "who", ["active", "inactive", "missing", "not a number", "staff with a changed password"]
+)
+def test_the_fast_user_lookup_returns_what_djangos_model_backend_returns(
+    owner: User, who: str
+) -> None:
+    from django.contrib.auth.backends import ModelBackend as DjangosBackend
+
+    from briefs.auth import ModelBackend
+
+    user_id: object = owner.pk
+    if who == "inactive":
+        User.objects.filter(pk=owner.pk).update(is_active=False)
+    elif who == "missing":
+        user_id = owner.pk + 1000
+    elif who == "not a number":
+        user_id = "1; DROP TABLE auth_user"
+    elif who == "staff with a changed password":
+        owner.is_staff = True
+        owner.set_password("another-long-passphrase")
+        owner.save()
+    ours = ModelBackend().get_user(user_id)
+    if who == "not a number":
+        # Django's backend raises where ours answers "nobody"; a session holds only ids it set.
+        with pytest.raises(ValueError):
+            DjangosBackend().get_user(user_id)
+        assert ours is None
+        return
+    django = DjangosBackend().get_user(user_id)
+    if django is None:
+        assert ours is None
+        return
+    assert ours is not None
+    fields = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(ours, name) for name in fields] == [getattr(django, name) for name in fields]
+    assert ours.get_session_auth_hash() == django.get_session_auth_hash()

@@ -20,6 +20,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from briefs import auth
 from briefs.forms import ApiTokenForm
 from briefs.mfa import must_enrol, needs_code, pending_start
 from briefs.middleware import PROPOSE_ZONE, set_zone_cookie
@@ -81,7 +82,7 @@ class SignInView(LoginView):
         user = form.get_user()
         # A second factor first, where the account has one or (staff) must have one.
         if needs_code(user) or must_enrol(user):
-            backend = getattr(user, "backend", "django.contrib.auth.backends.ModelBackend")
+            backend = getattr(user, "backend", auth.BACKEND)
             pending_start(self.request, user, backend=backend, next_url=self.get_success_url())
             return redirect("login_code" if needs_code(user) else "login_enrol")
         response = super().form_valid(form)

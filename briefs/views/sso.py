@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
+from briefs import auth
 from briefs.services import sso_user_sign_in
 from briefs.sso import SignInRefused, provider, sso_enabled
 from briefs.views.common import bring_zone_to_browser
@@ -62,7 +63,7 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         log.warning("single sign-on failed: %s", type(error).__name__)
         return render(request, "registration/sso_failed.html", status=400)
     next_url = request.session.pop(NEXT, "") or reverse(settings.LOGIN_REDIRECT_URL)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=auth.BACKEND)
     # After login, which starts a new session: the provider's logout asks for it.
     request.session[ID_TOKEN] = token.get("id_token", "")
     response = redirect(next_url)
