@@ -326,20 +326,31 @@ def due_updates_for(
         # The most urgent few: a banner, not a list (the dashboard lists them all).
         .order_by("due_at")[:BANNER_MOST]
     )
-    due: list[DueUpdate] = []
-    for promise in promises:
-        incident = promise.incident
-        late = now > promise.due_at
-        due.append(
-            DueUpdate(
-                title=incident.title,
-                public_id=incident.public_id,
-                when=_when(promise.due_at, incident.zone, now),
-                due_in=None if late else _minutes(promise.due_at - now),
-                overdue_by=_minutes(now - promise.due_at) if late else None,
-            )
-        )
-    return due
+    return [_due_update(promise.incident, promise.due_at, now) for promise in promises]
+
+
+def _due_update(incident: Incident, due_at: datetime, now: datetime) -> DueUpdate:
+    late = now > due_at
+    return DueUpdate(
+        title=incident.title,
+        public_id=incident.public_id,
+        when=_when(due_at, incident.zone, now),
+        due_in=None if late else _minutes(due_at - now),
+        overdue_by=_minutes(now - due_at) if late else None,
+    )
+
+
+def due_updates_among(incidents: list[Incident], now: datetime) -> list[DueUpdate]:
+    """`due_updates_for` from incidents already loaded with their updates (the dashboard's own
+    rows, which are all the viewer's open incidents): the banner without a query of its own."""
+    now = now.replace(second=0, microsecond=0)
+    horizon = now + lead_time()
+    due = sorted(
+        (due_at, incident)
+        for incident in incidents
+        if (due_at := incident.next_update_due()) is not None and due_at <= horizon
+    )
+    return [_due_update(incident, due_at, now) for due_at, incident in due[:BANNER_MOST]]
 
 
 def due_updates(request: HttpRequest) -> dict[str, Any]:

@@ -106,11 +106,13 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
         .order_by("-resolved_at", "-pk"),
         RESOLVED_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    # The reminders banner (base.html) needs its query only when one of these rows is due
-    # within the lead time: the rows already know (their updates are loaded).
-    horizon = now + reminders.lead_time()
-    due_soon = any(
-        (due := row.incident.next_update_due()) is not None and due <= horizon for row in open_rows
+    # The reminders banner (base.html): the rows are all the viewer's open incidents, with
+    # their updates loaded, so they tell what is due without a query. An admin's rows are
+    # everyone's; their banner keeps its own query, on their incidents alone.
+    banner = (
+        {}
+        if request.user.is_staff
+        else {"due_updates": reminders.due_updates_among([r.incident for r in open_rows], now)}
     )
     weeks = dashboard_figures.last_weeks(today)
     sums = escalated.dashboard_totals(today=today, weeks=[(s, e) for _, s, e in weeks])
@@ -128,5 +130,5 @@ def _dashboard_context(request: HttpRequest, now: datetime) -> dict[str, Any]:
             [(monday, sums[f"week_{index}"]) for index, (monday, _, _) in enumerate(weeks)]
         ),
         "now": now,
-        **({} if due_soon else {"due_updates": []}),
+        **banner,
     }
