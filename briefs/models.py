@@ -1621,11 +1621,12 @@ class IntegrationQuerySet(models.QuerySet["Integration"]):
 
     def for_token(self, *, kind: str, token: str) -> Integration | None:
         """The active integration of `kind` whose URL carries `token`: one unique-index probe.
-        A wrong kind is the same miss as a wrong token (the hook answers both with 404)."""
+        A wrong kind is the same miss as a wrong token (the hook answers both with 404), and so
+        is a deactivated owner's: someone who left must not keep getting drafts opened."""
         return (
             self.active()
             .select_related("owner")
-            .filter(kind=kind, token_hash=Integration.hash_token(token))
+            .filter(kind=kind, token_hash=Integration.hash_token(token), owner__is_active=True)
             .first()
         )
 
