@@ -797,6 +797,12 @@ def sso_user_sign_in(
                 user=user, issuer=issuer, subject=subject, created_at=now
             )
         user = identity.user
+        if not user.is_active:
+            # Deactivated here (someone who left): the provider's say-so does not undo that.
+            raise SignInRefused(
+                "Your account here has been deactivated. Ask an administrator if you still "
+                "need access."
+            )
         user.email = email
         user.first_name = str(claims.get("given_name") or claims.get("name") or "")[:150]
         user.last_name = str(claims.get("family_name") or "")[:150]

@@ -197,6 +197,20 @@ def test_an_address_outside_the_allowed_domains_is_refused_with_a_clear_page(
     assert sign_in(Client(), "alice").status_code == 302
 
 
+def test_a_deactivated_user_is_refused_with_a_clear_page(
+    client: Client, db: None, sso: str
+) -> None:
+    set_user(sso, "leaver", email="leaver@example.com")
+    sign_in(Client(), "leaver")
+    User.objects.filter(email="leaver@example.com").update(is_active=False)
+
+    refused = sign_in(client, "leaver")
+
+    assert refused.status_code == 403
+    assert "deactivated" in refused.content.decode()
+    assert signed_in_user(client) is None
+
+
 @pytest.mark.parametrize("damage", ["signature", "claims"])
 def test_a_tampered_id_token_is_refused(
     client: Client, db: None, sso: str, monkeypatch: pytest.MonkeyPatch, damage: str
