@@ -309,6 +309,10 @@ def queue_welcome(*, subscriber: Subscriber) -> list[Delivery]:
     return _save_and_enqueue([row])
 
 
+# A digest not sent yet: the first try's or a retry's time has not come.
+DIGEST_WAITING = [DeliveryStatus.QUEUED, DeliveryStatus.RETRYING]
+
+
 def queue_update(*, update: IncidentUpdate) -> list[Delivery]:
     incident = update.incident
     if incident.status == Status.DRAFT:
@@ -321,7 +325,8 @@ def queue_update(*, update: IncidentUpdate) -> list[Delivery]:
         Delivery.objects.filter(
             subscriber__in=digest,
             trigger=NoticeKind.DIGEST,
-            status=DeliveryStatus.QUEUED,
+            # A digest retrying after a failed try is still waiting: it tells this update too.
+            status__in=DIGEST_WAITING,
         ).values_list("subscriber_id", flat=True)
     )
     for subscriber in subscribers:
@@ -346,7 +351,7 @@ def queue_update(*, update: IncidentUpdate) -> list[Delivery]:
 def queue_resolved(*, incident: Incident) -> list[Delivery]:
     # The resolution's summary says everything a pending digest would have.
     Delivery.objects.filter(
-        incident=incident, trigger=NoticeKind.DIGEST, status=DeliveryStatus.QUEUED
+        incident=incident, trigger=NoticeKind.DIGEST, status__in=DIGEST_WAITING
     ).update(status=DeliveryStatus.CANCELLED, last_error="Replaced by the resolution mail.")
     ref = f"{incident.pk}-{incident.version}"
     rows = [_subscriber_row(s, NoticeKind.RESOLVED, ref) for s in _subscribers(incident)]
