@@ -1595,6 +1595,11 @@ class ChatWebhook(models.Model):
         return f"{self.get_kind_display()}: {self.label}"
 
     @property
+    def target_key(self) -> str:
+        """Its `briefs.chat.ChatTarget.key`, which its deliveries and its ChatLink carry."""
+        return f"webhook:{self.public_id}"
+
+    @property
     def masked_url(self) -> str:
         """Enough to tell two webhooks apart, not enough to post to one: host and last 4."""
         host = self.url.removeprefix("https://").split("/", 1)[0]

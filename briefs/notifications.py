@@ -135,9 +135,21 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 
 
 def chat_link_url(incident: Incident, target: chat.ChatTarget) -> str:
-    """The chat target's own executive link to `incident`, made the first time it is needed."""
-    found = ChatLink.objects.filter(incident=incident, target_key=target.key).first()
-    if found is None:
+    """The chat target's own executive link to `incident`, made the first time it is needed;
+    "" (the notice goes without a link) once the link was revoked, rather than a dead one or a
+    new one the architect did not ask for."""
+    found = (
+        ChatLink.objects.select_related("share_link")
+        .filter(incident=incident, target_key=target.key)
+        .first()
+    )
+    if found is not None:
+        if found.share_link.revoked_at is not None:
+            return ""
+        # As a subscriber's: each notice pushes the end back, so a long incident's channel
+        # never holds only links that have expired.
+        _keep_link_open(found.share_link_id)
+    else:
         salt = new_salt()
         try:
             with transaction.atomic():

@@ -758,11 +758,18 @@ class ChatWebhookExists(Exception):
 
 
 def chat_webhook_disable(*, webhook: ChatWebhook, now: datetime | None = None) -> None:
-    """Stop an incident's notices going to a webhook. The row stays: deliveries name it."""
+    """Stop an incident's notices going to a webhook, and end the executive link they carried
+    (everyone in that channel has it). The row stays: deliveries name it."""
+    now = now or timezone.now()
     with transaction.atomic():
         if ChatWebhook.objects.filter(pk=webhook.pk, disabled_at__isnull=True).update(
-            disabled_at=now or timezone.now()
+            disabled_at=now
         ):
+            ShareLink.objects.filter(
+                chat_link__incident_id=webhook.incident_id,
+                chat_link__target_key=webhook.target_key,
+                revoked_at__isnull=True,
+            ).update(revoked_at=now)
             _touch(webhook.incident_id)
 
 
