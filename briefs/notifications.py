@@ -495,6 +495,12 @@ def _cancel_reason(row: Delivery) -> str:
             return f"Not sent: {subscriber.name} unsubscribed."
         if subscriber.share_link.revoked_at is not None:
             return f"Not sent: {subscriber.name}'s link was revoked."
+    elif row.channel != DeliveryChannel.EMAIL and row.recipient_address not in {
+        target.key for target in chat.targets_for(row.incident)
+    }:
+        # The architect removed the channel after this was queued: what they asked for, not a
+        # failure for the brief's delivery line to show.
+        return f"Not sent: {row.recipient_label} was removed before the notice left."
     return ""
 
 

@@ -328,3 +328,29 @@ def test_after_every_link_is_revoked_a_channel_gets_its_notice_without_a_dead_li
     assert [n.paragraphs[0] for n in sent] == ["First.", "Second."]
     assert sent[0].link_url and sent[1].link_url == ""
 
+
+def test_a_notice_queued_before_its_channel_was_removed_is_cancelled_not_failed(
+    owner_client: Client,
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent = _posted(monkeypatch)
+    webhook = chat_webhook_add(
+        incident=incident, created_by=owner, kind="slack", label="#exec", url=SLACK_URL
+    )
+    _post_update(incident, owner)  # its send waits for the commit, which the test never makes
+    owner_client.post(remove_url(incident, webhook))
+
+    notifications.send_due(timezone.now() + timedelta(minutes=5))
+
+    assert sent == []
+    delivery = Delivery.objects.get(channel="slack")
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert "removed" in delivery.last_error
+    line = owner_client.get(
+        reverse("briefs:incident_deliveries", args=[incident.public_id]) + "?fragment=line",
+        headers={"HX-Request": "true"},
+    )
+    assert 'id="delivery-line"' in line.content.decode()
+    assert "failed" not in line.content.decode()
