@@ -541,3 +541,27 @@ def test_an_admins_dashboard_lists_others_incidents_but_only_their_own_drafts(
     page = admin_client.get("/").content.decode()
     assert escalated.title in page
     assert draft.title not in page
+
+
+def test_the_admins_own_login_never_signs_in_with_a_password_alone(db: None) -> None:
+    make_user(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    setup = Client()
+    setup.post("/login/", {"username": "root", "password": PASSWORD})
+    page = setup.get("/login/authenticator/").content.decode()
+    totp = totp_for(page)
+    assert setup.post("/login/authenticator/", {"code": totp.now()}).status_code == 200
+
+    client = Client()
+    shown = client.get("/admin/login/?next=/admin/")
+    posted = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+
+    for answer in (shown, posted):
+        assert answer.status_code == 302 and answer["Location"] == "/login/?next=/admin/"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    # The app's sign-in, with its code, is the way in.
+    step = client.post("/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert step["Location"] == "/login/code/"
+    done = client.post("/login/code/", {"code": next_code(totp)})
+    assert done["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
