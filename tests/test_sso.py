@@ -22,6 +22,7 @@ from authlib.integrations.django_client import DjangoOAuth2App
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from oidc_provider_mock import run_server_in_thread
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -565,3 +566,32 @@ def test_the_admins_own_login_never_signs_in_with_a_password_alone(db: None) -> 
     done = client.post("/login/code/", {"code": next_code(totp)})
     assert done["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_replacing_the_authenticator_takes_a_code_from_the_current_one(db: None) -> None:
+    make_user(username="architect", password=PASSWORD)
+    client = Client()
+    client.post("/login/", {"username": "architect", "password": PASSWORD})
+    totp, codes = enrol(client)
+    stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))
+    device_before = TOTPDevice.objects.get(confirmed=True).pk
+
+    # Someone at an unlocked, signed-in browser: no code, a wrong one, or a confirm straight away.
+    bare = client.post("/settings/two-step/", {"start": "1"})
+    wrong = client.post("/settings/two-step/", {"start": "1", "current_code": "000000"})
+    confirm = client.post("/settings/two-step/", {"code": next_code(totp)})
+
+    assert (bare.status_code, wrong.status_code) == (400, 400)
+    assert "totp-secret" not in bare.content.decode() + wrong.content.decode()
+    assert "code from your current authenticator" in wrong.content.decode()
+    assert confirm.status_code == 302 and confirm["Location"] == "/settings/two-step/"
+    assert TOTPDevice.objects.get(confirmed=True).pk == device_before
+    assert set(RecoveryCode.objects.values_list("code_hash", flat=True)) == stored
+
+    # The owner, with the authenticator (or a recovery code) at hand.
+    page = client.post("/settings/two-step/", {"start": "1", "current_code": codes[0]})
+    new = totp_for(page.content.decode())
+    done = client.post("/settings/two-step/", {"code": new.now()})
+    assert done.status_code == 200 and "recovery codes" in done.content.decode()
+    assert TOTPDevice.objects.get(confirmed=True).pk != device_before
+    assert not set(RecoveryCode.objects.values_list("code_hash", flat=True)) & stored
