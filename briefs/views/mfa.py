@@ -26,7 +26,6 @@ from briefs.mfa import (
 from briefs.services import second_factor_check, totp_enrol_confirm, totp_enrol_start
 from briefs.views.common import bring_zone_to_browser, current_user
 
-
 # Session key: when the signed-in user last typed a code of their current authenticator, which
 # replacing it asks for (for PENDING_SECONDS, the time a set-up takes).
 REPROVED = "mfa_reproved_at"
