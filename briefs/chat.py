@@ -69,7 +69,7 @@ def targets_for(incident: Incident) -> list[ChatTarget]:
     deployment_urls = {target.url for target in deployment}
     own = [
         ChatTarget(
-            key=f"webhook:{webhook.public_id}",
+            key=webhook.target_key,
             channel=webhook.kind,
             label=str(webhook),
             url=webhook.url,

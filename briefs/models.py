@@ -1600,6 +1600,11 @@ class ChatWebhook(models.Model):
         return f"{self.get_kind_display()}: {self.label}"
 
     @property
+    def target_key(self) -> str:
+        """Its `briefs.chat.ChatTarget.key`, which its deliveries and its ChatLink carry."""
+        return f"webhook:{self.public_id}"
+
+    @property
     def masked_url(self) -> str:
         """Enough to tell two webhooks apart, not enough to post to one: host and last 4."""
         host = self.url.removeprefix("https://").split("/", 1)[0]
@@ -1626,11 +1631,12 @@ class IntegrationQuerySet(models.QuerySet["Integration"]):
 
     def for_token(self, *, kind: str, token: str) -> Integration | None:
         """The active integration of `kind` whose URL carries `token`: one unique-index probe.
-        A wrong kind is the same miss as a wrong token (the hook answers both with 404)."""
+        A wrong kind is the same miss as a wrong token (the hook answers both with 404), and so
+        is a deactivated owner's: someone who left must not keep getting drafts opened."""
         return (
             self.active()
             .select_related("owner")
-            .filter(kind=kind, token_hash=Integration.hash_token(token))
+            .filter(kind=kind, token_hash=Integration.hash_token(token), owner__is_active=True)
             .first()
         )
 

@@ -135,9 +135,21 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 
 
 def chat_link_url(incident: Incident, target: chat.ChatTarget) -> str:
-    """The chat target's own executive link to `incident`, made the first time it is needed."""
-    found = ChatLink.objects.filter(incident=incident, target_key=target.key).first()
-    if found is None:
+    """The chat target's own executive link to `incident`, made the first time it is needed;
+    "" (the notice goes without a link) once the link was revoked, rather than a dead one or a
+    new one the architect did not ask for."""
+    found = (
+        ChatLink.objects.select_related("share_link")
+        .filter(incident=incident, target_key=target.key)
+        .first()
+    )
+    if found is not None:
+        if found.share_link.revoked_at is not None:
+            return ""
+        # As a subscriber's: each notice pushes the end back, so a long incident's channel
+        # never holds only links that have expired.
+        _keep_link_open(found.share_link_id)
+    else:
         salt = new_salt()
         try:
             with transaction.atomic():
@@ -309,6 +321,10 @@ def queue_welcome(*, subscriber: Subscriber) -> list[Delivery]:
     return _save_and_enqueue([row])
 
 
+# A digest not sent yet: the first try's or a retry's time has not come.
+DIGEST_WAITING = [DeliveryStatus.QUEUED, DeliveryStatus.RETRYING]
+
+
 def queue_update(*, update: IncidentUpdate) -> list[Delivery]:
     incident = update.incident
     if incident.status == Status.DRAFT:
@@ -321,7 +337,8 @@ def queue_update(*, update: IncidentUpdate) -> list[Delivery]:
         Delivery.objects.filter(
             subscriber__in=digest,
             trigger=NoticeKind.DIGEST,
-            status=DeliveryStatus.QUEUED,
+            # A digest retrying after a failed try is still waiting: it tells this update too.
+            status__in=DIGEST_WAITING,
         ).values_list("subscriber_id", flat=True)
     )
     for subscriber in subscribers:
@@ -346,7 +363,7 @@ def queue_update(*, update: IncidentUpdate) -> list[Delivery]:
 def queue_resolved(*, incident: Incident) -> list[Delivery]:
     # The resolution's summary says everything a pending digest would have.
     Delivery.objects.filter(
-        incident=incident, trigger=NoticeKind.DIGEST, status=DeliveryStatus.QUEUED
+        incident=incident, trigger=NoticeKind.DIGEST, status__in=DIGEST_WAITING
     ).update(status=DeliveryStatus.CANCELLED, last_error="Replaced by the resolution mail.")
     ref = f"{incident.pk}-{incident.version}"
     rows = [_subscriber_row(s, NoticeKind.RESOLVED, ref) for s in _subscribers(incident)]
@@ -478,6 +495,12 @@ def _cancel_reason(row: Delivery) -> str:
             return f"Not sent: {subscriber.name} unsubscribed."
         if subscriber.share_link.revoked_at is not None:
             return f"Not sent: {subscriber.name}'s link was revoked."
+    elif row.channel != DeliveryChannel.EMAIL and row.recipient_address not in {
+        target.key for target in chat.targets_for(row.incident)
+    }:
+        # The architect removed the channel after this was queued: what they asked for, not a
+        # failure for the brief's delivery line to show.
+        return f"Not sent: {row.recipient_label} was removed before the notice left."
     return ""
 
 

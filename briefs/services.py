@@ -758,11 +758,18 @@ class ChatWebhookExists(Exception):
 
 
 def chat_webhook_disable(*, webhook: ChatWebhook, now: datetime | None = None) -> None:
-    """Stop an incident's notices going to a webhook. The row stays: deliveries name it."""
+    """Stop an incident's notices going to a webhook, and end the executive link they carried
+    (everyone in that channel has it). The row stays: deliveries name it."""
+    now = now or timezone.now()
     with transaction.atomic():
         if ChatWebhook.objects.filter(pk=webhook.pk, disabled_at__isnull=True).update(
-            disabled_at=now or timezone.now()
+            disabled_at=now
         ):
+            ShareLink.objects.filter(
+                chat_link__incident_id=webhook.incident_id,
+                chat_link__target_key=webhook.target_key,
+                revoked_at__isnull=True,
+            ).update(revoked_at=now)
             _touch(webhook.incident_id)
 
 
@@ -797,6 +804,12 @@ def sso_user_sign_in(
                 user=user, issuer=issuer, subject=subject, created_at=now
             )
         user = identity.user
+        if not user.is_active:
+            # Deactivated here (someone who left): the provider's say-so does not undo that.
+            raise SignInRefused(
+                "Your account here has been deactivated. Ask an administrator if you still "
+                "need access."
+            )
         user.email = email
         user.first_name = str(claims.get("given_name") or claims.get("name") or "")[:150]
         user.last_name = str(claims.get("family_name") or "")[:150]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from briefs.views import mfa, sso
-from briefs.views.account import SignInView
+from briefs.views.account import SignInView, admin_login
 
 urlpatterns = [
     path("login/", SignInView.as_view(), name="login"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("login/code/", mfa.login_code, name="login_code"),
     path("login/authenticator/", mfa.login_enrol, name="login_enrol"),
     path("settings/two-step/", mfa.mfa_settings, name="mfa_settings"),
+    # Before the admin's own login, which would sign staff in with a password alone.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("", include("briefs.urls")),
 ]

@@ -875,3 +875,23 @@ def test_the_admin_never_shows_pagerdutys_secret(client: Client, owner: User) ->
     assert [page.status_code for page in pages] == [200, 200]
     assert all(SECRET not in page.content.decode() for page in pages)
     assert SECRET not in str(integration) + repr(integration)
+
+
+def test_a_deactivated_owners_integration_gets_the_same_404_and_opens_no_draft(
+    client: Client, owner: User
+) -> None:
+    _, url = hook(IntegrationKind.ALERTMANAGER, owner)
+    miss = post(
+        client,
+        reverse("briefs:alert_hook", args=["alertmanager", "no-such-token"]),
+        fixture("alertmanager_firing.json"),
+    )
+    # Someone who left: their alerting URL must not keep opening drafts nobody reads.
+    owner.is_active = False
+    owner.save()
+
+    response = post(client, url, fixture("alertmanager_firing.json"))
+
+    assert response.status_code == 404
+    assert response.content == miss.content
+    assert drafts_of(owner) == []

@@ -2,13 +2,20 @@
 
 import html
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
-from briefs import chat
-from briefs.models import ChatKind, ChatWebhook, Incident
+from briefs import chat, notifications, services
+from briefs.models import ChatKind, ChatLink, ChatWebhook, Delivery, DeliveryStatus, Incident
+from briefs.notices import Notice
 from briefs.seed import make_incident
 from briefs.services import chat_webhook_add
 from tests.factories import PASSWORD
@@ -239,3 +246,111 @@ def test_the_same_webhook_twice_is_refused_and_once_removed_may_return(
     owner_client.post(remove_url(incident, first))
     assert owner_client.post(add_url(incident), post).status_code == 302
     assert ChatWebhook.objects.active().count() == 1
+
+
+# --- What a removed webhook leaves behind: its executive link and its queued notices ---
+
+
+def _post_update(incident: Incident, owner: User, text: str = "Rolled back.") -> None:
+    services.update_post(
+        incident=incident,
+        author=owner,
+        what_changed=text,
+        next_update_due=timezone.now() + timedelta(hours=1),
+    )
+
+
+def _posted(monkeypatch: pytest.MonkeyPatch) -> list[Notice]:
+    sent: list[Notice] = []
+    monkeypatch.setattr(chat, "send", lambda target, notice: sent.append(notice))
+    return sent
+
+
+def test_removing_a_channel_ends_the_executive_link_it_was_sent(
+    owner_client: Client,
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sent = _posted(monkeypatch)
+    webhook = chat_webhook_add(
+        incident=incident, created_by=owner, kind="slack", label="#exec", url=SLACK_URL
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _post_update(incident, owner)
+    (notice,) = sent
+    path = notice.link_url.removeprefix(settings.SITE_URL)
+    assert Client().get(path).status_code == 200
+
+    owner_client.post(remove_url(incident, webhook))
+
+    # Everyone in that channel still has the link: removing the channel must end it.
+    assert Client().get(path).status_code == 404
+
+
+def test_a_channels_link_is_kept_open_by_each_notice_for_a_long_incident(
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sent = _posted(monkeypatch)
+    chat_webhook_add(incident=incident, created_by=owner, kind="slack", label="#e", url=SLACK_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post_update(incident, owner, "First.")
+    link = ChatLink.objects.get(incident=incident).share_link
+    with time_machine.travel(link.expires_at - timedelta(days=1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            _post_update(incident, owner, "Second.")
+        link.refresh_from_db()
+        assert link.expires_at > timezone.now() + timedelta(days=29)
+        path = sent[-1].link_url.removeprefix(settings.SITE_URL)
+    with time_machine.travel(link.expires_at - timedelta(days=1)):
+        assert Client().get(path).status_code == 200
+
+
+def test_after_every_link_is_revoked_a_channel_gets_its_notice_without_a_dead_link(
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sent = _posted(monkeypatch)
+    chat_webhook_add(incident=incident, created_by=owner, kind="slack", label="#e", url=SLACK_URL)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post_update(incident, owner, "First.")
+    services.share_links_revoke(incident=incident)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post_update(incident, owner, "Second.")
+
+    assert [n.paragraphs[0] for n in sent] == ["First.", "Second."]
+    assert sent[0].link_url and sent[1].link_url == ""
+
+
+def test_a_notice_queued_before_its_channel_was_removed_is_cancelled_not_failed(
+    owner_client: Client,
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent = _posted(monkeypatch)
+    webhook = chat_webhook_add(
+        incident=incident, created_by=owner, kind="slack", label="#exec", url=SLACK_URL
+    )
+    _post_update(incident, owner)  # its send waits for the commit, which the test never makes
+    owner_client.post(remove_url(incident, webhook))
+
+    notifications.send_due(timezone.now() + timedelta(minutes=5))
+
+    assert sent == []
+    delivery = Delivery.objects.get(channel="slack")
+    assert delivery.status == DeliveryStatus.CANCELLED
+    assert "removed" in delivery.last_error
+    line = owner_client.get(
+        reverse("briefs:incident_deliveries", args=[incident.public_id]) + "?fragment=line",
+        headers={"HX-Request": "true"},
+    )
+    assert 'id="delivery-line"' in line.content.decode()
+    assert "failed" not in line.content.decode()

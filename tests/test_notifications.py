@@ -404,3 +404,79 @@ def test_a_mail_keeps_the_persons_link_open_for_a_long_incident(
         link.refresh_from_db()
         assert link.expires_at > timezone.now() + timedelta(days=29)
     assert len(mail.outbox) == 1
+
+
+def _digest_that_failed_once(
+    incident: Incident, owner: User, monkeypatch: pytest.MonkeyPatch, capture: Any
+) -> Delivery:
+    """A digest subscriber's digest whose first try met a mail server's 451: it is retrying."""
+    import smtplib
+
+    from django.core.mail import EmailMultiAlternatives
+
+    with capture(execute=True):
+        _subscribe(incident, owner, cadence=SubscriberCadence.DIGEST)
+        first = _post(incident, owner, "First finding.")
+
+    def busy(self: Any, fail_silently: bool = False) -> int:
+        raise smtplib.SMTPResponseException(451, b"try again later")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(EmailMultiAlternatives, "send", busy)
+        with time_machine.travel(first.next_update_due, tick=False):
+            assert notifications.send_due() == 1
+    digest = Delivery.objects.get(trigger=NoticeKind.DIGEST)
+    assert digest.status == DeliveryStatus.RETRYING
+    return digest
+
+
+def test_an_update_while_the_digest_retries_adds_to_it_rather_than_a_second_digest(
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    digest = _digest_that_failed_once(
+        incident, owner, monkeypatch, django_capture_on_commit_callbacks
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(incident, owner, "Second finding.")
+    assert Delivery.objects.filter(trigger=NoticeKind.DIGEST).count() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        notifications.send_due()
+    (message,) = mail.outbox
+    assert "First finding." in message.body and "Second finding." in message.body
+    digest.refresh_from_db()
+    assert digest.status == DeliveryStatus.SENT
+
+
+def test_resolution_cancels_a_retrying_digest(
+    incident: Incident,
+    owner: User,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    digest = _digest_that_failed_once(
+        incident, owner, monkeypatch, django_capture_on_commit_callbacks
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incident_resolve(
+            incident=incident,
+            author=owner,
+            expected_version=incident.version,
+            resolved_at=timezone.now(),
+            estimate=services.EstimateInput(
+                revenue_per_hour=incident.current_estimate().revenue_per_hour,  # type: ignore[union-attr]
+                customers_affected=12500,
+                confidence="high",
+            ),
+            closing_update="Payments flow again.",
+        )
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        notifications.send_due()
+    (message,) = mail.outbox
+    assert "Resolved" in message.subject
+    digest.refresh_from_db()
+    assert digest.status == DeliveryStatus.CANCELLED

@@ -22,6 +22,7 @@ from authlib.integrations.django_client import DjangoOAuth2App
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from oidc_provider_mock import run_server_in_thread
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -195,6 +196,20 @@ def test_an_address_outside_the_allowed_domains_is_refused_with_a_clear_page(
     assert sign_in(Client(), "unverified").status_code == 403
     set_user(sso, "alice", email="alice@example.com", email_verified=True)
     assert sign_in(Client(), "alice").status_code == 302
+
+
+def test_a_deactivated_user_is_refused_with_a_clear_page(
+    client: Client, db: None, sso: str
+) -> None:
+    set_user(sso, "leaver", email="leaver@example.com")
+    sign_in(Client(), "leaver")
+    User.objects.filter(email="leaver@example.com").update(is_active=False)
+
+    refused = sign_in(client, "leaver")
+
+    assert refused.status_code == 403
+    assert "deactivated" in refused.content.decode()
+    assert signed_in_user(client) is None
 
 
 @pytest.mark.parametrize("damage", ["signature", "claims"])
@@ -527,3 +542,56 @@ def test_an_admins_dashboard_lists_others_incidents_but_only_their_own_drafts(
     page = admin_client.get("/").content.decode()
     assert escalated.title in page
     assert draft.title not in page
+
+
+def test_the_admins_own_login_never_signs_in_with_a_password_alone(db: None) -> None:
+    make_user(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    setup = Client()
+    setup.post("/login/", {"username": "root", "password": PASSWORD})
+    page = setup.get("/login/authenticator/").content.decode()
+    totp = totp_for(page)
+    assert setup.post("/login/authenticator/", {"code": totp.now()}).status_code == 200
+
+    client = Client()
+    shown = client.get("/admin/login/?next=/admin/")
+    posted = client.post("/admin/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+
+    for answer in (shown, posted):
+        assert answer.status_code == 302 and answer["Location"] == "/login/?next=/admin/"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    # The app's sign-in, with its code, is the way in.
+    step = client.post("/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert step["Location"] == "/login/code/"
+    done = client.post("/login/code/", {"code": next_code(totp)})
+    assert done["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_replacing_the_authenticator_takes_a_code_from_the_current_one(db: None) -> None:
+    make_user(username="architect", password=PASSWORD)
+    client = Client()
+    client.post("/login/", {"username": "architect", "password": PASSWORD})
+    totp, codes = enrol(client)
+    stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))
+    device_before = TOTPDevice.objects.get(confirmed=True).pk
+
+    # Someone at an unlocked, signed-in browser: no code, a wrong one, or a confirm straight away.
+    bare = client.post("/settings/two-step/", {"start": "1"})
+    wrong = client.post("/settings/two-step/", {"start": "1", "current_code": "000000"})
+    confirm = client.post("/settings/two-step/", {"code": next_code(totp)})
+
+    assert (bare.status_code, wrong.status_code) == (400, 400)
+    assert "totp-secret" not in bare.content.decode() + wrong.content.decode()
+    assert "code from your current authenticator" in wrong.content.decode()
+    assert confirm.status_code == 302 and confirm["Location"] == "/settings/two-step/"
+    assert TOTPDevice.objects.get(confirmed=True).pk == device_before
+    assert set(RecoveryCode.objects.values_list("code_hash", flat=True)) == stored
+
+    # The owner, with the authenticator (or a recovery code) at hand.
+    page = client.post("/settings/two-step/", {"start": "1", "current_code": codes[0]})
+    new = totp_for(page.content.decode())
+    done = client.post("/settings/two-step/", {"code": new.now()})
+    assert done.status_code == 200 and "recovery codes" in done.content.decode()
+    assert TOTPDevice.objects.get(confirmed=True).pk != device_before
+    assert not set(RecoveryCode.objects.values_list("code_hash", flat=True)) & stored

@@ -10,12 +10,14 @@ from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -51,6 +53,17 @@ def time_zone(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     return render(request, "briefs/time_zone.html", {"zones": zones, "next": next_url})
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own login form checks the password alone: staff sign in here instead, with
+    the second step (briefs/mfa.py), and come back to the admin page they asked for."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("admin:index")
+    return redirect_to_login(next_url, reverse("login"))
 
 
 class SignInForm(AuthenticationForm):

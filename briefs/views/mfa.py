@@ -9,12 +9,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from briefs.mfa import (
     PENDING,
+    PENDING_SECONDS,
     needs_code,
     pending_user,
     pending_wrong_code,
@@ -23,6 +25,10 @@ from briefs.mfa import (
 )
 from briefs.services import second_factor_check, totp_enrol_confirm, totp_enrol_start
 from briefs.views.common import bring_zone_to_browser, current_user
+
+# Session key: when the signed-in user last typed a code of their current authenticator, which
+# replacing it asks for (for PENDING_SECONDS, the time a set-up takes).
+REPROVED = "mfa_reproved_at"
 
 
 def _sign_in(
@@ -65,6 +71,7 @@ def _setup_page(
     if not start and device is not None:
         codes = totp_enrol_confirm(device=device, code=request.POST.get("code", ""))
         if codes is not None:
+            request.session.pop(REPROVED, None)  # the next replacement proves the new one
             if signing_in:  # signed in first, so the page shows the account's header
                 backend = request.session[PENDING]["backend"]
                 request.session.pop(PENDING, None)
@@ -107,17 +114,34 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     return _setup_page(request, user, confirm_url=request.path, signing_in=True, start=start)
 
 
+def _reproved(request: HttpRequest) -> bool:
+    at = request.session.get(REPROVED)
+    return at is not None and timezone.now().timestamp() - at <= PENDING_SECONDS
+
+
+def _status_page(request: HttpRequest, user: User, *, error: str = "") -> HttpResponse:
+    context = {"device": totp_device(user), "sso": user.sso_identities.exists(), "error": error}
+    return render(request, "registration/mfa_status.html", context, status=400 if error else 200)
+
+
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "current_code")
 @require_http_methods(["GET", "POST"])
 def mfa_settings(request: HttpRequest) -> HttpResponse:
-    """Set up (or replace) the signed-in user's authenticator."""
+    """Set up (or replace) the signed-in user's authenticator.
+
+    Replacing one takes a code from it (or a recovery code) first: an open session alone, say
+    an unlocked laptop, must not be enough to move the second factor to someone else's phone.
+    """
     user = current_user(request)
     if request.method == "GET":
-        return render(
-            request,
-            "registration/mfa_status.html",
-            {"device": totp_device(user), "sso": user.sso_identities.exists()},
-        )
+        return _status_page(request, user)
     start = "start" in request.POST
+    if needs_code(user) and not _reproved(request):
+        if not start:
+            return redirect("mfa_settings")
+        if not second_factor_check(user=user, code=request.POST.get("current_code", "")):
+            error = "Type a code from your current authenticator (or a recovery code) first."
+            return _status_page(request, user, error=error)
+        request.session[REPROVED] = timezone.now().timestamp()
     return _setup_page(request, user, confirm_url=request.path, signing_in=False, start=start)
