@@ -203,6 +203,19 @@ def test_the_presenter_shows_the_script_the_six_questions_and_the_next_update(
         assert f"<kbd>{listed}</kbd>" in page
 
 
+def test_the_presenter_and_the_screen_state_the_same_cost_within_the_minute(
+    owner_client: Client, incident: Incident, frozen: time_machine.Traveller
+) -> None:
+    # Two hours at $48,000 an hour, read 40 s into the minute: the brief and the screen say
+    # $96,000 as of 12:00; the presenter said $96,533.
+    started(incident)
+    frozen.shift(timedelta(seconds=40))
+    presenter = owner_client.get(url(incident)).content.decode()
+    screen = owner_client.get(url(incident, "screen")).content.decode()
+    assert "Cost so far: <strong>$96,000</strong> as of 12:00 UTC" in presenter
+    assert "$96,000" in screen and "$96,533" not in presenter
+
+
 # --- Driving the screen ------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from briefs import services
-from briefs.brief_content import brief_context, brief_queryset, facts
+from briefs.brief_content import brief_context, brief_queryset, facts, minute
 from briefs.meeting_script import cadence_words
 from briefs.models import Capture, CaptureKind, Incident, Presentation, ScreenSection
 from briefs.presentation import (
@@ -84,7 +84,8 @@ def _presenter_context(
     context: dict[str, Any] = {
         "incident": incident,
         "presentation": presentation,
-        "facts": facts(incident, now),
+        # To the minute, as the brief and the screen state it: one figure per fact.
+        "facts": facts(incident, minute(now)),
         "screen_url": reverse("briefs:present_screen", args=[incident.public_id]),
     }
     if presentation is None:
