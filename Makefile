@@ -65,10 +65,9 @@ demo: migrate
 # The web server and a task worker together (Procfile.dev). `--env /dev/null`: honcho would
 # otherwise load .env, which holds docker compose's production settings (.env.example).
 run: export DEBUG ?= 1
-run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: migrate
-	$(MANAGE) demo
-	.venv/bin/honcho --no-colour start --env /dev/null --procfile Procfile.dev --port $(PORT)
+	SITE_URL=http://127.0.0.1:$(PORT) $(MANAGE) demo
+	SITE_URL=http://127.0.0.1:$(PORT) .venv/bin/honcho --no-colour start --env /dev/null --procfile Procfile.dev --port $(PORT)
 
 test: export DEBUG ?= 1
 test: install

@@ -346,9 +346,12 @@ def due_updates_among(incidents: list[Incident], now: datetime) -> list[DueUpdat
     now = now.replace(second=0, microsecond=0)
     horizon = now + lead_time()
     due = sorted(
-        (due_at, incident)
-        for incident in incidents
-        if (due_at := incident.next_update_due()) is not None and due_at <= horizon
+        (
+            (due_at, incident)
+            for incident in incidents
+            if (due_at := incident.next_update_due()) is not None and due_at <= horizon
+        ),
+        key=lambda pair: pair[0],
     )
     return [_due_update(incident, due_at, now) for due_at, incident in due[:BANNER_MOST]]
 

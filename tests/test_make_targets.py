@@ -60,6 +60,8 @@ def test_make_run_serves_and_prints_links_on_the_port_asked_for() -> None:
     env = environment_without("DEBUG", "SECRET_KEY", "SITE_URL")
     chosen = make("-n", "run", "PORT=8001", env=env)
     assert "SITE_URL=http://127.0.0.1:8001 .venv/bin/python manage.py demo" in chosen
+    # The worker too: the links it mails name the port served.
+    assert "SITE_URL=http://127.0.0.1:8001 .venv/bin/honcho" in chosen
     assert "--procfile Procfile.dev --port 8001" in chosen
     default = make("-n", "run", env={**env, "SITE_URL": "http://briefs.example.com"})
     assert "SITE_URL=http://127.0.0.1:8000 .venv/bin/python manage.py demo" in default

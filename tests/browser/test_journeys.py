@@ -169,7 +169,7 @@ def test_architect_posts_updates_and_the_brief_follows_without_a_reload(
 ) -> None:
     page = open_context().new_page()
     log_in(page, owner)
-    page.get_by_role("link", name=incident.title).click()
+    page.get_by_role("link", name=incident.title, exact=True).click()
     expect(page.get_by_role("heading", name=incident.title, level=1)).to_be_visible()
     look(page, "brief")
     cost = page.get_by_role("region", name="Key figures").get_by_text(re.compile(r"^\$[\d,]+$"))
@@ -219,7 +219,7 @@ def test_executive_follows_the_brief_on_a_phone_until_the_link_is_revoked(
     settings.BRIEF_REFRESH_SECONDS = 1
     architect = open_context().new_page()
     log_in(architect, owner)
-    architect.get_by_role("link", name=incident.title).click()
+    architect.get_by_role("link", name=incident.title, exact=True).click()
     architect.get_by_label("Who is it for?").fill("CEO")
     architect.get_by_label("Valid for").select_option(label="1 day")
     architect.get_by_role("button", name="Create link").click()
@@ -280,7 +280,7 @@ def test_two_architects_saving_the_same_step_see_both_versions(
     for user in [owner, collaborator]:
         page = open_context().new_page()
         log_in(page, user)
-        page.get_by_role("link", name=incident.title).click()
+        page.get_by_role("link", name=incident.title, exact=True).click()
         page.get_by_role("link", name="Meeting script").click()
         page.get_by_role("link", name=re.compile(r"^What happened \(")).click()
         expect(page.get_by_role("heading", name="What happened, in one sentence?")).to_be_visible()

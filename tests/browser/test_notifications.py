@@ -20,7 +20,7 @@ def test_architect_adds_an_executive_posts_an_update_and_sees_it_sent(
 ) -> None:
     page = open_context().new_page()
     log_in(page, owner)
-    page.get_by_role("link", name=incident.title).click()
+    page.get_by_role("link", name=incident.title, exact=True).click()
     panel = page.get_by_role("region", name="Executives by email")
     expect(panel).to_contain_text("No one gets this incident by email yet.")
 

@@ -79,7 +79,7 @@ def test_architect_downloads_the_pdf_while_it_is_prepared(
 ) -> None:
     page = open_context().new_page()
     log_in(page, owner)
-    page.get_by_role("link", name=queued.title).click()
+    page.get_by_role("link", name=queued.title, exact=True).click()
     post_update(page, NEW_UPDATE)
     expect(page.get_by_role("region", name="Timeline of updates")).to_contain_text(NEW_UPDATE)
 
@@ -161,7 +161,7 @@ def test_a_failed_render_says_why_on_the_waiting_page_and_on_the_brief(
 ) -> None:
     page = open_context().new_page()
     log_in(page, owner)
-    page.get_by_role("link", name=queued.title).click()
+    page.get_by_role("link", name=queued.title, exact=True).click()
     post_update(page, NEW_UPDATE)
     expect(page.get_by_role("region", name="Timeline of updates")).to_contain_text(NEW_UPDATE)
     page.get_by_role("link", name="PDF", exact=True).click()

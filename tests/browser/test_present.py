@@ -67,7 +67,7 @@ def test_a_whole_meeting_runs_from_the_presenter_and_the_screen_follows(
 
     presenter = open_context().new_page()
     log_in(presenter, owner)
-    presenter.get_by_role("link", name=incident.title).click()
+    presenter.get_by_role("link", name=incident.title, exact=True).click()
     presenter.get_by_role("link", name="Present").click()
     presenter.get_by_role("button", name="Start the meeting").click()
     expect(presenter.get_by_text("Meeting clock")).to_be_visible()

@@ -42,7 +42,7 @@ def test_a_brief_keeps_its_facts_closes_its_asks_and_ends_as_a_record(
     )
     page = open_context().new_page()
     log_in(page, owner)
-    page.get_by_role("link", name=incident.title).click()
+    page.get_by_role("link", name=incident.title, exact=True).click()
 
     # Only the confidence changes: the timeline says so and the flags stay.
     page.get_by_label("What changed").fill("We measured the lost sign-ups.")
