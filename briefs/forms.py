@@ -625,6 +625,22 @@ class UpdateForm(EstimateRevisionForm):
             if isinstance(field, forms.CharField) and field.max_length:
                 field.widget.attrs["maxlength"] = field.max_length
 
+    def update_post_fields(self) -> dict[str, Any]:
+        """What `services.update_post` takes from this form, the same from the brief's page and
+        from the API."""
+        data = self.cleaned_data
+        return {
+            "what_changed": data["what_changed"],
+            "operating_state": data["operating_state"],
+            "next_steps": data["next_steps"],
+            "eta_earliest": data.get("eta_earliest"),
+            "eta_latest": data.get("eta_latest"),
+            "next_update_due": data["next_update_due"],
+            "estimate": self.estimate_input(),
+            "corrects": self.corrected,
+            "as_of": data["as_of"],
+        }
+
     def clean_next_update_due(self) -> datetime:
         due: datetime = self.cleaned_data["next_update_due"]
         # A minute of slack: the form was filled in a little before it was sent.

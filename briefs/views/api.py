@@ -303,21 +303,13 @@ def update_create(request: HttpRequest, public_id: UUID, payload: UpdateIn) -> A
         form = UpdateForm(data, incident=incident, now=now)
         if not form.is_valid():
             return form_problem(form)
-    values = form.cleaned_data
     try:
         update = services.update_post(
             incident=incident,
             author=current_user(request),
-            what_changed=values["what_changed"],
-            operating_state=values["operating_state"],
-            next_steps=values["next_steps"],
-            eta_earliest=values.get("eta_earliest"),
-            eta_latest=values.get("eta_latest"),
-            next_update_due=values["next_update_due"],
-            estimate=form.estimate_input(),
             posted_at=now,
-            as_of=values["as_of"],
             rate_limited=True,
+            **form.update_post_fields(),
         )
     except UpdatesTooFrequent as refused:
         response = problem(

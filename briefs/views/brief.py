@@ -248,22 +248,13 @@ def update_create(request: HtmxHttpRequest, public_id: UUID) -> HttpResponse:
     form = _update_form(incident, now, data=request.POST)
     if not form.is_valid():
         return _update_form_refused(request, incident, form, now, status=400)
-    data = form.cleaned_data
     try:
         update_post(
             incident=incident,
             author=current_user(request),
-            what_changed=data["what_changed"],
-            operating_state=data["operating_state"],
-            next_steps=data["next_steps"],
-            eta_earliest=data.get("eta_earliest"),
-            eta_latest=data.get("eta_latest"),
-            next_update_due=data["next_update_due"],
-            estimate=form.estimate_input(),
-            corrects=form.corrected,
             posted_at=now,
-            as_of=data["as_of"],
             rate_limited=True,
+            **form.update_post_fields(),
         )
     except UpdatesTooFrequent as refused:
         form.add_error(
