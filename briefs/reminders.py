@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -372,6 +373,18 @@ def banner_html(request: HttpRequest, *, anything_due: bool = True) -> SafeStrin
     """The banner for the viewer; without its query where the caller knows nothing is due
     (`BriefKey.due_soonest`, read with the brief's key)."""
     due = due_updates_for(request.user) if anything_due else []
+    if not due:
+        return _empty_banner()
+    return _rendered_banner(due)
+
+
+@cache
+def _empty_banner() -> SafeString:
+    # Nearly every cached page's banner: the same empty container, rendered once per process.
+    return _rendered_banner([])
+
+
+def _rendered_banner(due: list[DueUpdate]) -> SafeString:
     return mark_safe(  # noqa: S308 (rendered from an autoescaped template)
         render_to_string("briefs/_due_updates.html", {"due_updates": due})
     )
