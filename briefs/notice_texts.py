@@ -6,11 +6,12 @@ plain: a channel escapes it for its markup (briefs.notices). briefs.notification
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from briefs.brief_content import asks, follow_up
 from briefs.models import Incident, IncidentUpdate, Meeting, format_money
 from briefs.notices import Notice, NoticeKind
+from briefs.templatetags.brief_tags import duration
 from briefs.timeline import clock
 
 
@@ -20,7 +21,8 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _at(incident: Incident, moment: datetime, *, now: datetime) -> str:
+def local_time(incident: Incident, moment: datetime, *, now: datetime) -> str:
+    """14:55 UTC in the incident's zone; with the date when it is not today there."""
     local = moment.astimezone(incident.zone)
     today = now.astimezone(incident.zone).date()
     return clock(local, with_date=local.date() != today, zone=True)
@@ -39,15 +41,6 @@ def _eta(incident: Incident, now: datetime) -> str:
     return f"{earliest:%a} {clock(earliest)} – {latest:%a} {clock(latest, zone=True)}"
 
 
-def _duration(value: timedelta) -> str:
-    minutes = int(value.total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
 def _subject(incident: Incident, now: datetime, *, prefix: str = "") -> str:
     cost = format_money(incident.cost_so_far(now), incident.currency)
     eta = _eta(incident, now)
@@ -61,7 +54,7 @@ def _facts(incident: Incident, now: datetime) -> list[tuple[str, str]]:
         (
             "Cost so far",
             f"{format_money(incident.cost_so_far(now), incident.currency)} as of "
-            f"{_at(incident, now, now=now)}",
+            f"{local_time(incident, now, now=now)}",
         )
     ]
     estimate = incident.current_estimate()
@@ -80,7 +73,7 @@ def _facts(incident: Incident, now: datetime) -> list[tuple[str, str]]:
     due = incident.next_update_due()
     if due is not None:
         late = " (overdue)" if due < now else ""
-        facts.append(("Next update", f"{_at(incident, due, now=now)}{late}"))
+        facts.append(("Next update", f"{local_time(incident, due, now=now)}{late}"))
     return facts
 
 
@@ -134,7 +127,9 @@ def compose_digest(incident: Incident, since: IncidentUpdate | None, now: dateti
             f"{count} update{'s' if count != 1 else ''} on {incident.title} since your last mail."
         ),
         facts=_facts(incident, now),
-        paragraphs=[f"{_at(incident, u.posted_at, now=now)}: {u.what_changed}" for u in updates],
+        paragraphs=[
+            f"{local_time(incident, u.posted_at, now=now)}: {u.what_changed}" for u in updates
+        ],
     )
 
 
@@ -143,15 +138,15 @@ def compose_resolved(incident: Incident, now: datetime) -> Notice:
     if summary is None:  # reopened before the mail left: say what is true now
         return compose_escalated(incident, now)
     cost = format_money(summary.final_cost.amount, incident.currency)
-    duration = _duration(summary.duration)
+    lasted = duration(summary.duration)
     facts = [
-        ("Duration", duration),
+        ("Duration", lasted),
         ("Final cost", cost),
     ]
     if summary.customers is not None:
         facts.append(("Customers affected", f"{summary.customers:,}"))
     if incident.resolved_at is not None:
-        facts.append(("Resolved at", _at(incident, incident.resolved_at, now=now)))
+        facts.append(("Resolved at", local_time(incident, incident.resolved_at, now=now)))
     paragraphs = []
     if summary.root_cause.text:
         confidence = f" ({summary.root_cause.confidence})" if summary.root_cause.confidence else ""
@@ -174,7 +169,7 @@ def compose_resolved(incident: Incident, now: datetime) -> Notice:
     return Notice(
         kind=NoticeKind.RESOLVED,
         subject=one_line(
-            f"[{incident.severity}] Resolved: {incident.title} after {duration}, final cost {cost}"
+            f"[{incident.severity}] Resolved: {incident.title} after {lasted}, final cost {cost}"
         ),
         headline=one_line(f"{incident.title} is resolved."),
         facts=facts,
@@ -202,7 +197,7 @@ def compose_meeting(incident: Incident, meeting: Meeting, now: datetime) -> Noti
     by when, what was granted, and when the next update comes, in the incident's zone."""
     decisions = list(meeting.decisions.all())
     actions = sorted(meeting.action_items.all(), key=lambda a: (a.due_on is None, a.due_on, a.pk))
-    facts = [("Held at", _at(incident, meeting.held_at, now=now))]
+    facts = [("Held at", local_time(incident, meeting.held_at, now=now))]
     if meeting.attendees:
         facts.append(("Attendees", meeting.attendees))
     if meeting.resources_granted:
@@ -211,7 +206,7 @@ def compose_meeting(incident: Incident, meeting: Meeting, now: datetime) -> Noti
         facts.append(("Update cadence", f"every {_minutes_words(meeting.cadence_minutes)}"))
     due = incident.next_update_due()
     if due is not None:
-        facts.append(("Next update", _at(incident, due, now=now)))
+        facts.append(("Next update", local_time(incident, due, now=now)))
     paragraphs = []
     for decision in decisions:
         by = f" ({decision.decided_by})" if decision.decided_by else ""

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -42,9 +41,8 @@ from briefs.models import (
     UpdatePromise,
     UpdateReminder,
 )
-from briefs.notice_texts import one_line
+from briefs.notice_texts import local_time, one_line
 from briefs.notices import Notice, NoticeKind
-from briefs.timeline import clock
 
 
 def lead_time() -> timedelta:
@@ -242,12 +240,6 @@ def _minutes(span: timedelta) -> str:
     return f"{minutes} min"
 
 
-def _when(due_at: datetime, zone: ZoneInfo, now: datetime) -> str:
-    """14:55 UTC in the incident's zone; with the date when it is not today there."""
-    local = due_at.astimezone(zone)
-    return clock(local, with_date=local.date() != now.astimezone(zone).date(), zone=True)
-
-
 def update_form_url(incident: Incident) -> str:
     path = reverse("briefs:incident_brief", args=[incident.public_id])
     return f"{settings.SITE_URL}{path}#update-form"
@@ -258,7 +250,7 @@ def reminder_notice(
 ) -> Notice:
     """What the reminder says: what is due, when in the incident's zone, how late if late."""
     title = one_line(incident.title)
-    when = _when(due_at, incident.zone, now)
+    when = local_time(incident, due_at, now=now)
     severity = f"[{incident.severity}]"
     facts = [("Incident", title), ("Update due", when)]
     if kind == ReminderKind.OVERDUE:
@@ -335,7 +327,7 @@ def _due_update(incident: Incident, due_at: datetime, now: datetime) -> DueUpdat
     return DueUpdate(
         title=incident.title,
         public_id=incident.public_id,
-        when=_when(due_at, incident.zone, now),
+        when=local_time(incident, due_at, now=now),
         due_in=None if late else _minutes(due_at - now),
         overdue_by=_minutes(now - due_at) if late else None,
     )
